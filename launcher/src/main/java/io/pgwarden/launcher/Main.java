@@ -1,0 +1,20 @@
+package io.pgwarden.launcher;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** The {@code pgwarden} command: one executable, a subcommand per process. */
+@Command(name = "pgwarden", mixinStandardHelpOptions = true, version = "pgwarden 0.1.0",
+        description = "PostgreSQL connection router and pooler.",
+        subcommands = {RouterCommand.class, DemoCommand.class, BenchCommand.class})
+public final class Main {
+
+    public static void main(String[] args) {
+        CommandLine commandLine = new CommandLine(new Main());
+        commandLine.setExecutionExceptionHandler((e, cmd, parsed) -> {
+            cmd.getErr().println("pgwarden: " + e.getMessage());
+            return 1;
+        });
+        System.exit(commandLine.execute(args));
+    }
+}

@@ -1,0 +1,299 @@
+package io.pgwarden.pool;
+
+import io.netty.channel.EventLoop;
+import io.netty.util.concurrent.Future;
+import io.netty.util.concurrent.Promise;
+import io.pgwarden.pool.server.ServerConnection;
+import io.pgwarden.pool.server.ServerConnector;
+import io.pgwarden.pool.server.ServerCredentials;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.Iterator;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The server connections of one {@link PoolKey}. Clients on any event loop acquire and release
+ * them; the bookkeeping is a few fields under one short lock, while connecting, resetting and
+ * closing happen outside it, on the connections' own loops.
+ */
+public final class ServerPool {
+
+    private static final Logger log = LoggerFactory.getLogger(ServerPool.class);
+
+    private final PoolKey key;
+    private final ServerConnector connector;
+    private volatile PoolSettings settings;
+    private volatile ServerCredentials credentials = ServerCredentials.NONE;
+
+    private final Object lock = new Object();
+    private final Deque<ServerConnection> idle = new ArrayDeque<>();
+    private final Deque<Waiter> waiters = new ArrayDeque<>();
+    private int total;
+    private int active;
+    private boolean closed;
+
+    public ServerPool(PoolKey key, PoolSettings settings, ServerConnector connector) {
+        this.key = key;
+        this.settings = settings;
+        this.connector = connector;
+    }
+
+    public PoolKey key() {
+        return key;
+    }
+
+    public PoolSettings settings() {
+        return settings;
+    }
+
+    public void updateSettings(PoolSettings settings) {
+        this.settings = settings;
+    }
+
+    /** The latest credentials win: a client that just proved its password knows best. */
+    public void updateCredentials(ServerCredentials credentials) {
+        this.credentials = credentials;
+    }
+
+    /**
+     * A connection for a client on {@code loop}: an idle one (preferring one on the same loop),
+     * a new one while the pool is below its maximum, or the next one released, waiting at most
+     * the pool timeout. The future completes on {@code loop}.
+     */
+    public Future<ServerConnection> acquire(EventLoop loop) {
+        Promise<ServerConnection> promise = loop.newPromise();
+        ServerConnection ready = null;
+        boolean open = false;
+        synchronized (lock) {
+            if (closed) {
+                promise.setFailure(new IllegalStateException("pool " + key + " is closed"));
+                return promise;
+            }
+            ready = takeIdle(loop);
+            if (ready != null) {
+                active++;
+            } else if (total < settings.maxSize()) {
+                total++;
+                active++;
+                open = true;
+            } else {
+                waiters.add(new Waiter(promise, loop));
+            }
+        }
+        if (ready != null) {
+            hand(ready, promise);
+        } else if (open) {
+            open(promise, loop);
+        } else {
+            long timeoutMillis = settings.poolTimeout().toMillis();
+            loop.schedule(() -> {
+                synchronized (lock) {
+                    waiters.removeIf(w -> w.promise() == promise);
+                }
+                promise.tryFailure(new PoolTimeoutException("no server connection available for " + key
+                        + " within pool_timeout (" + timeoutMillis + " ms)"));
+            }, timeoutMillis, TimeUnit.MILLISECONDS);
+        }
+        return promise;
+    }
+
+    /**
+     * Takes back a connection. A reusable one is reset (if a reset query is set) and goes to the
+     * next waiter or the idle list; anything else — mid-transaction, replies still owed, too
+     * old — is closed, never handed on dirty.
+     */
+    public void release(ServerConnection server) {
+        server.unlink();
+        synchronized (lock) {
+            active--;
+        }
+        if (!server.isReusable() || expired(server) || isClosed()) {
+            server.close();
+            return;
+        }
+        String reset = settings.resetQuery();
+        if (reset.isEmpty()) {
+            giveBack(server);
+            return;
+        }
+        server.execute(reset).addListener(f -> {
+            if (f.isSuccess() && server.isReusable()) {
+                giveBack(server);
+            } else {
+                log.info("closing {}: reset query failed: {}", server, f.cause() == null ? "not idle" : f.cause().getMessage());
+                server.close();
+            }
+        });
+    }
+
+    private void hand(ServerConnection server, Promise<ServerConnection> promise) {
+        if (!promise.trySuccess(server)) {
+            // The client gave up (timed out or left) meanwhile.
+            synchronized (lock) {
+                active--;
+            }
+            giveBack(server);
+        }
+    }
+
+    private void giveBack(ServerConnection server) {
+        Waiter waiter;
+        synchronized (lock) {
+            waiter = nextWaiter();
+            if (waiter == null) {
+                idle.push(server);
+                return;
+            }
+            active++;
+        }
+        hand(server, waiter.promise());
+    }
+
+    private Waiter nextWaiter() {
+        Waiter waiter;
+        while ((waiter = waiters.poll()) != null) {
+            if (!waiter.promise().isDone()) {
+                return waiter;
+            }
+        }
+        return null;
+    }
+
+    private ServerConnection takeIdle(EventLoop loop) {
+        ServerConnection fallback = null;
+        for (Iterator<ServerConnection> it = idle.iterator(); it.hasNext(); ) {
+            ServerConnection candidate = it.next();
+            if (!candidate.isOpen()) {
+                continue;
+            }
+            if (candidate.eventLoop() == loop) {
+                it.remove();
+                return candidate;
+            }
+            if (fallback == null) {
+                fallback = candidate;
+            }
+        }
+        if (fallback != null) {
+            idle.remove(fallback);
+        }
+        return fallback;
+    }
+
+    private void open(Promise<ServerConnection> promise, EventLoop loop) {
+        connector.connect(key, credentials, loop).addListener((Future<ServerConnection> f) -> {
+            if (f.isSuccess()) {
+                ServerConnection server = f.getNow();
+                log.debug("opened {}", server);
+                server.channel().closeFuture().addListener(c -> onClosed(server));
+                hand(server, promise);
+            } else {
+                synchronized (lock) {
+                    total--;
+                    active--;
+                }
+                promise.tryFailure(f.cause());
+            }
+        });
+    }
+
+    private void onClosed(ServerConnection server) {
+        Waiter waiter = null;
+        synchronized (lock) {
+            total--;
+            idle.remove(server);
+            if (!closed && total < settings.maxSize()) {
+                waiter = nextWaiter();
+                if (waiter != null) {
+                    total++;
+                    active++;
+                }
+            }
+        }
+        log.debug("closed {}", server);
+        if (waiter != null) {
+            open(waiter.promise(), waiter.loop());
+        }
+    }
+
+    private boolean expired(ServerConnection server) {
+        return System.nanoTime() - server.createdAtNanos() > settings.maxLifetime().toNanos();
+    }
+
+    private boolean isClosed() {
+        synchronized (lock) {
+            return closed;
+        }
+    }
+
+    /**
+     * Housekeeping, called periodically: closes idle connections past the idle timeout (down to
+     * the minimum size) or past their lifetime, and opens connections up to the minimum.
+     */
+    public void maintain(EventLoop loop) {
+        List<ServerConnection> toClose = new ArrayList<>();
+        int toOpen;
+        long now = System.nanoTime();
+        PoolSettings current = settings;
+        synchronized (lock) {
+            if (closed) {
+                return;
+            }
+            for (Iterator<ServerConnection> it = idle.descendingIterator(); it.hasNext(); ) {
+                ServerConnection server = it.next();
+                boolean tooOld = now - server.createdAtNanos() > current.maxLifetime().toNanos();
+                boolean unused = now - server.idleSinceNanos() > current.idleTimeout().toNanos()
+                        && total - toClose.size() > current.minSize();
+                if (tooOld || unused || !server.isOpen()) {
+                    it.remove();
+                    toClose.add(server);
+                }
+            }
+            toOpen = credentials == ServerCredentials.NONE ? 0 : Math.max(0, current.minSize() - total);
+        }
+        toClose.forEach(ServerConnection::close);
+        for (int i = 0; i < toOpen; i++) {
+            synchronized (lock) {
+                total++;
+                active++;
+            }
+            Promise<ServerConnection> warm = loop.newPromise();
+            warm.addListener((Future<ServerConnection> f) -> {
+                if (f.isSuccess()) {
+                    release(f.getNow());
+                }
+            });
+            open(warm, loop);
+        }
+    }
+
+    /** Closes idle connections at once; busy ones close when released. */
+    public void close() {
+        List<ServerConnection> toClose;
+        List<Waiter> pending;
+        synchronized (lock) {
+            closed = true;
+            toClose = new ArrayList<>(idle);
+            idle.clear();
+            pending = new ArrayList<>(waiters);
+            waiters.clear();
+        }
+        toClose.forEach(ServerConnection::close);
+        pending.forEach(w -> w.promise().tryFailure(new IllegalStateException("pool " + key + " closed")));
+    }
+
+    /** A client queued for a connection, and the loop it lives on. */
+    private record Waiter(Promise<ServerConnection> promise, EventLoop loop) {
+    }
+
+    public PoolStats stats() {
+        synchronized (lock) {
+            return new PoolStats(key, total, active, idle.size(), waiters.size());
+        }
+    }
+}

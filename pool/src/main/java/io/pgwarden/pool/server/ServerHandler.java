@@ -1,0 +1,129 @@
+package io.pgwarden.pool.server;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.EventExecutor;
+import io.netty.util.concurrent.Promise;
+import io.pgwarden.pool.protocol.Frames;
+import io.pgwarden.pool.protocol.MessageTypes;
+import io.pgwarden.pool.protocol.backend.ErrorResponse;
+import io.pgwarden.pool.protocol.backend.ParameterStatus;
+import io.pgwarden.pool.protocol.backend.TransactionStatus;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Steady-state pipeline logic of a server connection: peeks at the few message types the pool
+ * needs (ReadyForQuery, ParameterStatus, ErrorResponse) and hands every frame to the linked
+ * client on the client's own event loop. Frames are never copied.
+ */
+final class ServerHandler extends ChannelInboundHandlerAdapter {
+
+    private static final Logger log = LoggerFactory.getLogger(ServerHandler.class);
+
+    private final ServerConnection server;
+    private Promise<Void> internalQuery;
+    private ErrorResponse internalError;
+
+    ServerHandler(ServerConnection server) {
+        this.server = server;
+    }
+
+    void beginInternalQuery(Promise<Void> promise) {
+        internalQuery = promise;
+        internalError = null;
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        ByteBuf frame = (ByteBuf) msg;
+        byte type = Frames.type(frame);
+        boolean internal = internalQuery != null;
+        if (type == MessageTypes.READY_FOR_QUERY) {
+            server.onReadyForQuery(TransactionStatus.of(frame.getByte(frame.readerIndex() + Frames.HEADER_LENGTH)), internal);
+        } else if (type == MessageTypes.PARAMETER_STATUS) {
+            ParameterStatus status = ParameterStatus.decode(Frames.payload(frame));
+            server.onParameterStatus(status.name(), status.value());
+        }
+
+        if (internal) {
+            handleInternal(type, frame);
+            return;
+        }
+        ServerListener listener = server.listener();
+        if (listener == null) {
+            // An idle server speaks only to say it is going away (FATAL) or to notice us.
+            if (type == MessageTypes.ERROR_RESPONSE) {
+                log.info("{} said while idle: {}", server, ErrorResponse.decode(Frames.payload(frame)).message());
+            }
+            frame.release();
+            return;
+        }
+        EventExecutor executor = listener.executor();
+        if (executor.inEventLoop()) {
+            listener.onServerFrame(frame);
+        } else {
+            executor.execute(() -> listener.onServerFrame(frame));
+        }
+    }
+
+    private void handleInternal(byte type, ByteBuf frame) {
+        try {
+            if (type == MessageTypes.ERROR_RESPONSE) {
+                internalError = ErrorResponse.decode(Frames.payload(frame));
+            } else if (type == MessageTypes.READY_FOR_QUERY) {
+                Promise<Void> promise = internalQuery;
+                internalQuery = null;
+                if (internalError != null) {
+                    promise.tryFailure(new ServerLoginException(internalError.sqlState(), internalError.message()));
+                } else {
+                    promise.trySuccess(null);
+                }
+            }
+        } finally {
+            ReferenceCountUtil.release(frame);
+        }
+    }
+
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+        ServerListener listener = server.listener();
+        if (listener != null && internalQuery == null) {
+            EventExecutor executor = listener.executor();
+            if (executor.inEventLoop()) {
+                listener.onServerReadComplete();
+            } else {
+                executor.execute(listener::onServerReadComplete);
+            }
+        }
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+        ServerListener listener = server.listener();
+        if (listener != null) {
+            boolean writable = ctx.channel().isWritable();
+            listener.executor().execute(() -> listener.onServerWritabilityChanged(writable));
+        }
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        if (internalQuery != null) {
+            internalQuery.tryFailure(new IllegalStateException("server connection " + server.key() + " closed"));
+            internalQuery = null;
+        }
+        ServerListener listener = server.listener();
+        if (listener != null) {
+            listener.executor().execute(() -> listener.onServerClosed(server));
+        }
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        log.warn("{} failed, closing it: {}", server, cause.toString());
+        ctx.close();
+    }
+}

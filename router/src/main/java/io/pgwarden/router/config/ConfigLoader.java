@@ -1,0 +1,178 @@
+package io.pgwarden.router.config;
+
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.databind.DeserializationContext;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonDeserializer;
+import com.fasterxml.jackson.databind.JsonMappingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
+import com.fasterxml.jackson.databind.module.SimpleModule;
+import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import io.pgwarden.router.auth.HbaRule;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Set;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+
+/**
+ * Reads and checks the router's YAML file. Every error names the file and the key, and an
+ * unknown key is an error rather than silently ignored.
+ */
+public final class ConfigLoader {
+
+    private static final Set<String> ROLES = Set.of("primary", "replica");
+    private static final Set<String> POOL_MODES = Set.of("session");
+
+    private final ObjectMapper mapper;
+
+    public ConfigLoader() {
+        SimpleModule units = new SimpleModule("pgwarden-units")
+                .addDeserializer(Duration.class, textDeserializer(Durations::parse))
+                .addDeserializer(DataSize.class, textDeserializer(DataSize::parse));
+        this.mapper = YAMLMapper.builder()
+                .propertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
+                .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+                .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
+                .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+                .addModule(units)
+                .build();
+    }
+
+    public RouterConfig load(Path file) {
+        String source = file.toString();
+        String text;
+        try {
+            text = Files.readString(file);
+        } catch (IOException e) {
+            throw new ConfigException(source + ": cannot read the config file: " + e.getMessage(), e);
+        }
+        return parse(text, source, file.toAbsolutePath().getParent());
+    }
+
+    /** Parses YAML text; relative paths in it resolve against {@code baseDir}. */
+    public RouterConfig parse(String yaml, String source, Path baseDir) {
+        RouterConfig config;
+        try {
+            config = yaml.isBlank() ? null : mapper.readValue(yaml, RouterConfig.class);
+        } catch (UnrecognizedPropertyException e) {
+            throw new ConfigException(source + ": unknown key '" + keyOf(e) + "'");
+        } catch (JsonMappingException e) {
+            Throwable cause = e.getCause() != null ? e.getCause() : e;
+            String detail = cause instanceof IllegalArgumentException ? cause.getMessage() : e.getOriginalMessage();
+            throw new ConfigException(source + ": bad value for key '" + keyOf(e) + "': " + detail);
+        } catch (IOException e) {
+            throw new ConfigException(source + ": not valid YAML: " + e.getMessage(), e);
+        }
+        if (config == null) {
+            config = new RouterConfig(null, null, null, null, null, null, null);
+        }
+        config = resolvePaths(config, baseDir);
+        validate(config, source);
+        return config;
+    }
+
+    private static RouterConfig resolvePaths(RouterConfig config, Path baseDir) {
+        RouterConfig.Auth auth = config.auth();
+        if (auth.file() == null || auth.file().isAbsolute() || baseDir == null) {
+            return config;
+        }
+        return new RouterConfig(config.listen(), config.topology(),
+                new RouterConfig.Auth(baseDir.resolve(auth.file()).normalize(), auth.hba()),
+                config.pool(), config.limits(), config.routing(), config.server());
+    }
+
+    private static void validate(RouterConfig config, String source) {
+        Checker check = new Checker(source);
+        RouterConfig.Listen listen = config.listen();
+        check.port("listen.primary_port", listen.primaryPort());
+        check.port("listen.replica_port", listen.replicaPort());
+        check.that(!listen.primaryPort().equals(listen.replicaPort()), "listen.replica_port",
+                "must differ from listen.primary_port");
+
+        var members = config.topology().members();
+        check.that(!members.isEmpty(), "topology.members", "list at least the primary");
+        long primaries = 0;
+        for (int i = 0; i < members.size(); i++) {
+            RouterConfig.Member m = members.get(i);
+            String key = "topology.members[" + i + "]";
+            check.that(m.name() != null && !m.name().isBlank(), key + ".name", "is required");
+            check.port(key + ".port", m.port());
+            check.that(ROLES.contains(m.role()), key + ".role", "must be one of " + ROLES + ", got '" + m.role() + "'");
+            if ("primary".equals(m.role())) {
+                primaries++;
+            }
+        }
+        check.that(members.isEmpty() || primaries == 1, "topology.members", "must name exactly one primary, found " + primaries);
+        check.that(members.stream().map(RouterConfig.Member::name).distinct().count() == members.size(),
+                "topology.members", "member names must be unique");
+
+        Path authFile = config.auth().file();
+        check.that(authFile == null || Files.isReadable(authFile), "auth.file", "cannot read " + authFile);
+        var hba = config.auth().hba();
+        for (int i = 0; i < hba.size(); i++) {
+            String key = "auth.hba[" + i + "]";
+            try {
+                HbaRule.from(hba.get(i));
+            } catch (IllegalArgumentException e) {
+                throw new ConfigException(source + ": bad value for key '" + key + "': " + e.getMessage());
+            }
+        }
+
+        RouterConfig.Pool pool = config.pool();
+        check.that(POOL_MODES.contains(pool.mode()), "pool.mode",
+                "must be one of " + POOL_MODES + " in this version, got '" + pool.mode() + "'");
+        check.that(pool.maxSize() >= 1, "pool.max_size", "must be at least 1");
+        check.that(pool.minSize() >= 0 && pool.minSize() <= pool.maxSize(), "pool.min_size",
+                "must be between 0 and pool.max_size");
+        check.positive("pool.pool_timeout", pool.poolTimeout());
+        check.positive("pool.idle_timeout", pool.idleTimeout());
+        check.positive("pool.max_lifetime", pool.maxLifetime());
+
+        RouterConfig.Limits limits = config.limits();
+        check.that(limits.maxClientConn() >= 1, "limits.max_client_conn", "must be at least 1");
+        check.that(limits.maxUserConnections() >= 0, "limits.max_user_connections", "must be 0 (no limit) or more");
+        long size = limits.maxMessageSize().bytes();
+        check.that(size >= 1024 && size <= 1024L * 1024 * 1024, "limits.max_message_size", "must be between 1kB and 1GB");
+        check.positive("limits.auth_timeout", limits.authTimeout());
+        check.positive("server.connect_timeout", config.server().connectTimeout());
+    }
+
+    private static String keyOf(JsonMappingException e) {
+        return e.getPath().stream()
+                .map(ref -> ref.getFieldName() != null ? "." + ref.getFieldName() : "[" + ref.getIndex() + "]")
+                .collect(Collectors.joining())
+                .replaceFirst("^\\.", "");
+    }
+
+    private static <T> JsonDeserializer<T> textDeserializer(Function<String, T> parser) {
+        return new JsonDeserializer<>() {
+            @Override
+            public T deserialize(JsonParser p, DeserializationContext ctxt) throws IOException {
+                return parser.apply(p.getValueAsString());
+            }
+        };
+    }
+
+    /** Collects nothing: the first failed check throws, naming file and key. */
+    private record Checker(String source) {
+        void that(boolean ok, String key, String message) {
+            if (!ok) {
+                throw new ConfigException(source + ": bad value for key '" + key + "': " + message);
+            }
+        }
+
+        void port(String key, int port) {
+            that(port >= 1 && port <= 65535, key, "must be a TCP port (1-65535), got " + port);
+        }
+
+        void positive(String key, Duration duration) {
+            that(!duration.isNegative() && !duration.isZero(), key, "must be longer than zero");
+        }
+    }
+}

@@ -1,0 +1,115 @@
+package io.pgwarden.router.config;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * The router's whole configuration, one YAML file. Every section and key has a safe default;
+ * conf/router.yml documents each one. Names in YAML are the snake_case of the components.
+ */
+public record RouterConfig(Listen listen, Topology topology, Auth auth, Pool pool, Limits limits,
+                           Routing routing, Server server) {
+
+    public RouterConfig {
+        listen = Objects.requireNonNullElseGet(listen, () -> new Listen(null, null, null));
+        topology = Objects.requireNonNullElseGet(topology, () -> new Topology(null, null));
+        auth = Objects.requireNonNullElseGet(auth, () -> new Auth(null, null));
+        pool = Objects.requireNonNullElseGet(pool, () -> new Pool(null, null, null, null, null, null, null));
+        limits = Objects.requireNonNullElseGet(limits, () -> new Limits(null, null, null, null));
+        routing = Objects.requireNonNullElseGet(routing, () -> new Routing(null));
+        server = Objects.requireNonNullElseGet(server, () -> new Server(null));
+    }
+
+    /** Where clients connect: the primary port always reaches the leader, the replica port the replicas. */
+    public record Listen(String host, Integer primaryPort, Integer replicaPort) {
+        public Listen {
+            host = Objects.requireNonNullElse(host, "127.0.0.1");
+            primaryPort = Objects.requireNonNullElse(primaryPort, 5000);
+            replicaPort = Objects.requireNonNullElse(replicaPort, 5001);
+        }
+    }
+
+    /** A static topology: the members as written here, until a dynamic source replaces it. */
+    public record Topology(String cluster, List<Member> members) {
+        public Topology {
+            cluster = Objects.requireNonNullElse(cluster, "pgwarden");
+            members = members == null ? List.of() : List.copyOf(members);
+        }
+    }
+
+    /** @param role {@code primary} or {@code replica} */
+    public record Member(String name, String host, Integer port, String role) {
+        public Member {
+            host = Objects.requireNonNullElse(host, "127.0.0.1");
+            port = Objects.requireNonNullElse(port, 5432);
+            role = Objects.requireNonNullElse(role, "replica");
+        }
+    }
+
+    /**
+     * @param file userlist.txt-style secrets, relative to the config file's folder
+     * @param hba  rules tried in order; the first that matches decides the method
+     */
+    public record Auth(Path file, List<HbaEntry> hba) {
+        public Auth {
+            hba = hba == null || hba.isEmpty()
+                    ? List.of(new HbaEntry(null, null, null, null))
+                    : List.copyOf(hba);
+        }
+    }
+
+    /** @param method {@code scram-sha-256}, {@code md5}, {@code trust} or {@code reject} */
+    public record HbaEntry(String database, String user, String address, String method) {
+        public HbaEntry {
+            database = Objects.requireNonNullElse(database, "all");
+            user = Objects.requireNonNullElse(user, "all");
+            address = Objects.requireNonNullElse(address, "all");
+            method = Objects.requireNonNullElse(method, "scram-sha-256");
+        }
+    }
+
+    public record Pool(String mode, Integer minSize, Integer maxSize, Duration idleTimeout,
+                       Duration maxLifetime, Duration poolTimeout, String resetQuery) {
+        public Pool {
+            mode = Objects.requireNonNullElse(mode, "session");
+            minSize = Objects.requireNonNullElse(minSize, 0);
+            maxSize = Objects.requireNonNullElse(maxSize, 20);
+            idleTimeout = Objects.requireNonNullElse(idleTimeout, Duration.ofMinutes(10));
+            maxLifetime = Objects.requireNonNullElse(maxLifetime, Duration.ofHours(1));
+            poolTimeout = Objects.requireNonNullElse(poolTimeout, Duration.ofSeconds(30));
+            resetQuery = Objects.requireNonNullElse(resetQuery, "DISCARD ALL");
+        }
+    }
+
+    /**
+     * @param maxClientConn      clients across both ports
+     * @param maxUserConnections clients per user; 0 for no limit
+     * @param maxMessageSize     the largest message a client may send
+     * @param authTimeout        time a client has to finish logging in
+     */
+    public record Limits(Integer maxClientConn, Integer maxUserConnections, DataSize maxMessageSize,
+                         Duration authTimeout) {
+        public Limits {
+            maxClientConn = Objects.requireNonNullElse(maxClientConn, 1000);
+            maxUserConnections = Objects.requireNonNullElse(maxUserConnections, 0);
+            maxMessageSize = Objects.requireNonNullElse(maxMessageSize, new DataSize(64L * 1024 * 1024));
+            authTimeout = Objects.requireNonNullElse(authTimeout, Duration.ofSeconds(60));
+        }
+    }
+
+    /** @param replicaFallbackToPrimary send replica-port clients to the primary when no replica is up */
+    public record Routing(Boolean replicaFallbackToPrimary) {
+        public Routing {
+            replicaFallbackToPrimary = Objects.requireNonNullElse(replicaFallbackToPrimary, false);
+        }
+    }
+
+    /** @param connectTimeout for a new server connection; the login that follows gets as long again */
+    public record Server(Duration connectTimeout) {
+        public Server {
+            connectTimeout = Objects.requireNonNullElse(connectTimeout, Duration.ofSeconds(5));
+        }
+    }
+}

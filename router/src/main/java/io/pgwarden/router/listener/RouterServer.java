@@ -1,0 +1,181 @@
+package io.pgwarden.router.listener;
+
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.WriteBufferWaterMark;
+import io.netty.channel.socket.SocketChannel;
+import io.pgwarden.discovery.Member;
+import io.pgwarden.discovery.Role;
+import io.pgwarden.discovery.Topology;
+import io.pgwarden.discovery.TopologySource;
+import io.pgwarden.discovery.fixed.StaticTopologySource;
+import io.pgwarden.pool.PoolSettings;
+import io.pgwarden.pool.PoolStats;
+import io.pgwarden.pool.ServerPools;
+import io.pgwarden.pool.auth.UserList;
+import io.pgwarden.pool.protocol.codec.PgMessageEncoder;
+import io.pgwarden.pool.protocol.codec.StartupDecoder;
+import io.pgwarden.pool.server.ServerConnector;
+import io.pgwarden.router.auth.CredentialStore;
+import io.pgwarden.router.auth.HbaRule;
+import io.pgwarden.router.auth.HbaRules;
+import io.pgwarden.router.config.ConfigException;
+import io.pgwarden.router.config.RouterConfig;
+import io.pgwarden.router.routing.ListenerRole;
+import io.pgwarden.router.routing.Router;
+import io.pgwarden.router.session.CancelForwarder;
+import io.pgwarden.router.session.ClientRegistry;
+import io.pgwarden.router.session.ClientSession;
+import io.pgwarden.router.session.SessionContext;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The router process: two listeners (primary and replica port) on shared event loops, the
+ * pools behind them, and the topology they route by.
+ */
+public final class RouterServer implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(RouterServer.class);
+
+    private final EventLoopGroup acceptors;
+    private final EventLoopGroup workers;
+    private final ServerPools pools;
+    private final ClientRegistry registry;
+    private final TopologySource topology;
+    private final List<Channel> listeners;
+
+    private RouterServer(EventLoopGroup acceptors, EventLoopGroup workers, ServerPools pools, ClientRegistry registry,
+                         TopologySource topology, List<Channel> listeners) {
+        this.acceptors = acceptors;
+        this.workers = workers;
+        this.pools = pools;
+        this.registry = registry;
+        this.topology = topology;
+        this.listeners = listeners;
+    }
+
+    /** Binds both ports and starts serving; fails (and cleans up) if either port is taken. */
+    public static RouterServer start(RouterConfig config) throws InterruptedException {
+        Transport transport = Transport.best();
+        EventLoopGroup acceptors = transport.newGroup(1, "pgwarden-accept");
+        EventLoopGroup workers = transport.newGroup(0, "pgwarden-io");
+        TopologySource topology = new StaticTopologySource(staticTopology(config.topology()));
+        topology.start();
+        ServerConnector connector = new ServerConnector(transport.channelType(), config.server().connectTimeout());
+        PoolSettings poolSettings = poolSettings(config.pool());
+        ServerPools pools = new ServerPools(connector, workers, key -> poolSettings);
+        ClientRegistry registry = new ClientRegistry();
+        SessionContext context = new SessionContext(
+                new HbaRules(config.auth().hba().stream().map(HbaRule::from).toList()),
+                new CredentialStore(loadUsers(config.auth())),
+                new Router(topology, config.routing().replicaFallbackToPrimary()),
+                pools, registry,
+                new CancelForwarder(transport.channelType(), config.server().connectTimeout()),
+                config.limits());
+        int maxMessage = (int) config.limits().maxMessageSize().bytes();
+        try {
+            Channel primary = bind(transport, acceptors, workers, config.listen().host(), config.listen().primaryPort(),
+                    context, ListenerRole.PRIMARY, maxMessage);
+            Channel replica = bind(transport, acceptors, workers, config.listen().host(), config.listen().replicaPort(),
+                    context, ListenerRole.REPLICA, maxMessage);
+            log.info("pgwarden router listening on {}:{} (primary) and {}:{} (replicas), {} transport",
+                    config.listen().host(), config.listen().primaryPort(), config.listen().host(),
+                    config.listen().replicaPort(), transport.name());
+            return new RouterServer(acceptors, workers, pools, registry, topology, List.of(primary, replica));
+        } catch (InterruptedException | RuntimeException e) {
+            pools.close();
+            acceptors.shutdownGracefully();
+            workers.shutdownGracefully();
+            throw e;
+        }
+    }
+
+    private static Channel bind(Transport transport, EventLoopGroup acceptors, EventLoopGroup workers, String host, int port,
+                                SessionContext context, ListenerRole role, int maxMessage) throws InterruptedException {
+        ServerBootstrap bootstrap = new ServerBootstrap()
+                .group(acceptors, workers)
+                .channel(transport.serverChannelType())
+                .option(ChannelOption.SO_BACKLOG, 1024)
+                .option(ChannelOption.SO_REUSEADDR, true)
+                .childOption(ChannelOption.TCP_NODELAY, true)
+                .childOption(ChannelOption.SO_KEEPALIVE, true)
+                .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(256 * 1024, 1024 * 1024))
+                .childHandler(new ChannelInitializer<SocketChannel>() {
+                    @Override
+                    protected void initChannel(SocketChannel ch) {
+                        ch.pipeline()
+                                .addLast("startup", new StartupDecoder(maxMessage))
+                                .addLast("encoder", PgMessageEncoder.INSTANCE)
+                                .addLast("session", new ClientSession(context, role));
+                    }
+                });
+        try {
+            return bootstrap.bind(new InetSocketAddress(host, port)).sync().channel();
+        } catch (Exception e) {
+            if (e instanceof InterruptedException ie) {
+                throw ie;
+            }
+            throw new ConfigException("cannot listen on " + host + ":" + port + " (" + role.name().toLowerCase()
+                    + " port): " + e.getMessage(), e);
+        }
+    }
+
+    static Topology staticTopology(RouterConfig.Topology config) {
+        List<Member> members = config.members().stream()
+                .map(m -> Member.running(m.name(), m.host(), m.port(), Role.parse(m.role())))
+                .toList();
+        Optional<String> leader = members.stream().filter(m -> m.role() == Role.PRIMARY).map(Member::name).findFirst();
+        return new Topology(config.cluster(), leader, members, false, false, true);
+    }
+
+    static PoolSettings poolSettings(RouterConfig.Pool pool) {
+        return new PoolSettings(pool.minSize(), pool.maxSize(), pool.idleTimeout(), pool.maxLifetime(),
+                pool.poolTimeout(), pool.resetQuery());
+    }
+
+    private static UserList loadUsers(RouterConfig.Auth auth) {
+        if (auth.file() == null) {
+            return null;
+        }
+        try {
+            return UserList.load(auth.file());
+        } catch (IOException e) {
+            throw new ConfigException(auth.file() + ": " + e.getMessage(), e);
+        }
+    }
+
+    public int port(ListenerRole role) {
+        return ((InetSocketAddress) listeners.get(role == ListenerRole.PRIMARY ? 0 : 1).localAddress()).getPort();
+    }
+
+    public List<PoolStats> poolStats() {
+        return pools.stats();
+    }
+
+    public int clientCount() {
+        return registry.clientCount();
+    }
+
+    public Topology topology() {
+        return topology.current();
+    }
+
+    @Override
+    public void close() {
+        listeners.forEach(Channel::close);
+        pools.close();
+        topology.close();
+        workers.shutdownGracefully(0, 2, java.util.concurrent.TimeUnit.SECONDS).syncUninterruptibly();
+        acceptors.shutdownGracefully(0, 2, java.util.concurrent.TimeUnit.SECONDS).syncUninterruptibly();
+        log.info("pgwarden router stopped");
+    }
+}

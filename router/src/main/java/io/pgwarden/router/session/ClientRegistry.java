@@ -1,0 +1,72 @@
+package io.pgwarden.router.session;
+
+import io.pgwarden.pool.protocol.backend.BackendKeyData;
+
+import java.security.SecureRandom;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Every logged-in client: the counts behind the connection limits, and the router-issued cancel
+ * keys (a client never learns a server's real key, which changes as pools hand servers around).
+ */
+public final class ClientRegistry {
+
+    private final SecureRandom random = new SecureRandom();
+    private final AtomicInteger clients = new AtomicInteger();
+    private final Map<String, AtomicInteger> perUser = new ConcurrentHashMap<>();
+    private final Map<Long, ClientSession> byCancelKey = new ConcurrentHashMap<>();
+
+    /** Counts the client in, or returns why it may not enter (and counts nothing). */
+    Optional<String> admit(String user, int maxClients, int maxPerUser) {
+        if (clients.incrementAndGet() > maxClients) {
+            clients.decrementAndGet();
+            return Optional.of("no more connections allowed (max_client_conn " + maxClients + ")");
+        }
+        AtomicInteger count = perUser.computeIfAbsent(user, u -> new AtomicInteger());
+        if (maxPerUser > 0 && count.incrementAndGet() > maxPerUser) {
+            count.decrementAndGet();
+            clients.decrementAndGet();
+            return Optional.of("too many connections for role \"" + user + "\" (max_user_connections " + maxPerUser + ")");
+        } else if (maxPerUser <= 0) {
+            count.incrementAndGet();
+        }
+        return Optional.empty();
+    }
+
+    void leave(String user) {
+        clients.decrementAndGet();
+        AtomicInteger count = perUser.get(user);
+        if (count != null) {
+            count.decrementAndGet();
+        }
+    }
+
+    /** A fresh key with a positive pid, as clients such as pg_basebackup assume. */
+    BackendKeyData register(ClientSession session) {
+        while (true) {
+            BackendKeyData key = new BackendKeyData(random.nextInt(Integer.MAX_VALUE - 1) + 1, random.nextInt());
+            if (byCancelKey.putIfAbsent(pack(key), session) == null) {
+                return key;
+            }
+        }
+    }
+
+    void unregister(BackendKeyData key) {
+        byCancelKey.remove(pack(key));
+    }
+
+    Optional<ClientSession> find(int processId, int secretKey) {
+        return Optional.ofNullable(byCancelKey.get(pack(new BackendKeyData(processId, secretKey))));
+    }
+
+    public int clientCount() {
+        return clients.get();
+    }
+
+    private static long pack(BackendKeyData key) {
+        return ((long) key.processId() << 32) | (key.secretKey() & 0xFFFFFFFFL);
+    }
+}

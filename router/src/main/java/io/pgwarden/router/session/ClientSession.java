@@ -1,0 +1,393 @@
+package io.pgwarden.router.session;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.DecoderException;
+import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.EventExecutor;
+import io.netty.util.concurrent.Future;
+import io.netty.util.concurrent.ScheduledFuture;
+import io.pgwarden.discovery.Member;
+import io.pgwarden.pool.PoolKey;
+import io.pgwarden.pool.PoolTimeoutException;
+import io.pgwarden.pool.ServerPool;
+import io.pgwarden.pool.auth.AuthenticationFailedException;
+import io.pgwarden.pool.protocol.Frames;
+import io.pgwarden.pool.protocol.MessageTypes;
+import io.pgwarden.pool.protocol.SqlState;
+import io.pgwarden.pool.protocol.backend.Authentication;
+import io.pgwarden.pool.protocol.backend.BackendKeyData;
+import io.pgwarden.pool.protocol.backend.ErrorResponse;
+import io.pgwarden.pool.protocol.backend.NegotiateProtocolVersion;
+import io.pgwarden.pool.protocol.backend.ParameterStatus;
+import io.pgwarden.pool.protocol.backend.ReadyForQuery;
+import io.pgwarden.pool.protocol.frontend.CancelRequest;
+import io.pgwarden.pool.protocol.frontend.GssEncRequest;
+import io.pgwarden.pool.protocol.frontend.SslRequest;
+import io.pgwarden.pool.protocol.frontend.StartupMessage;
+import io.pgwarden.pool.server.ServerConnection;
+import io.pgwarden.pool.server.ServerCredentials;
+import io.pgwarden.pool.server.ServerListener;
+import io.pgwarden.pool.server.ServerLoginException;
+import io.pgwarden.router.auth.AuthMethod;
+import io.pgwarden.router.auth.ClientAuthentication;
+import io.pgwarden.router.routing.ListenerRole;
+import io.pgwarden.router.routing.NoServerAvailableException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One client connection from accept to close: startup, authentication, getting a server
+ * connection from the pool, then forwarding frames both ways until either side leaves. All of
+ * its state is touched only on the client channel's event loop.
+ */
+public final class ClientSession extends ChannelInboundHandlerAdapter implements ServerListener {
+
+    private static final Logger log = LoggerFactory.getLogger(ClientSession.class);
+
+    private enum State { STARTUP, AUTHENTICATING, CONNECTING, LINKED, CLOSED }
+
+    private final SessionContext context;
+    private final ListenerRole role;
+
+    private ChannelHandlerContext ctx;
+    private State state = State.STARTUP;
+    private StartupMessage startup;
+    private Map<String, String> settings;
+    private ClientAuthentication authentication;
+    private boolean admitted;
+    private BackendKeyData cancelKey;
+    private ServerPool pool;
+    private ServerConnection server;
+    private ScheduledFuture<?> loginTimeout;
+
+    public ClientSession(SessionContext context, ListenerRole role) {
+        this.context = context;
+        this.role = role;
+    }
+
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) {
+        this.ctx = ctx;
+        long timeout = context.limits().authTimeout().toMillis();
+        loginTimeout = ctx.executor().schedule(() -> {
+            if (state != State.LINKED && state != State.CLOSED) {
+                fatal(SqlState.PROTOCOL_VIOLATION, "login did not complete within auth_timeout (" + timeout + " ms)");
+            }
+        }, timeout, TimeUnit.MILLISECONDS);
+        ctx.fireChannelActive();
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        switch (state) {
+            case LINKED -> forwardToServer((ByteBuf) msg);
+            case STARTUP -> onStartupPacket(msg);
+            case AUTHENTICATING -> onAuthenticationFrame((ByteBuf) msg);
+            case CONNECTING -> {
+                ReferenceCountUtil.release(msg);
+                fatal(SqlState.PROTOCOL_VIOLATION, "client sent a message before the login completed");
+            }
+            case CLOSED -> ReferenceCountUtil.release(msg);
+        }
+    }
+
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+        if (server != null) {
+            server.flush();
+        }
+    }
+
+    // ---- startup ----------------------------------------------------------------------------
+
+    private void onStartupPacket(Object packet) {
+        if (packet instanceof SslRequest || packet instanceof GssEncRequest) {
+            // No TLS or GSSAPI encryption on this listener: 'N', and the client goes on in plaintext.
+            ctx.writeAndFlush(Unpooled.wrappedBuffer(new byte[] {'N'}));
+        } else if (packet instanceof CancelRequest cancel) {
+            context.registry().find(cancel.processId(), cancel.secretKey()).ifPresent(ClientSession::cancelQuery);
+            state = State.CLOSED;
+            ctx.close();
+        } else if (packet instanceof StartupMessage message) {
+            onStartupMessage(message);
+        } else {
+            ReferenceCountUtil.release(packet);
+            fatal(SqlState.PROTOCOL_VIOLATION, "expected a startup packet");
+        }
+    }
+
+    private void onStartupMessage(StartupMessage message) {
+        startup = message;
+        String user = message.user();
+        if (user == null || user.isEmpty()) {
+            fatal(SqlState.INVALID_AUTHORIZATION_SPECIFICATION, "no PostgreSQL user name specified in startup packet");
+            return;
+        }
+        List<String> unsupported = message.parameters().keySet().stream().filter(k -> k.startsWith("_pq_.")).toList();
+        if (message.minorVersion() > 0 || !unsupported.isEmpty()) {
+            ctx.write(new NegotiateProtocolVersion(0, unsupported));
+        }
+        String replication = message.parameters().get("replication");
+        if (replication != null && !List.of("false", "off", "no", "0").contains(replication.toLowerCase())) {
+            fatal(SqlState.FEATURE_NOT_SUPPORTED, "replication connections are not supported by pgwarden; connect to the server directly");
+            return;
+        }
+        try {
+            settings = StartupParameters.settings(message.parameters());
+        } catch (IllegalArgumentException e) {
+            fatal(SqlState.PROTOCOL_VIOLATION, e.getMessage());
+            return;
+        }
+        var refusal = context.registry().admit(user, context.limits().maxClientConn(), context.limits().maxUserConnections());
+        if (refusal.isPresent()) {
+            fatal(SqlState.TOO_MANY_CONNECTIONS, refusal.get());
+            return;
+        }
+        admitted = true;
+
+        InetAddress address = clientAddress();
+        AuthMethod method = context.hba().methodFor(message.database(), user, address).orElse(AuthMethod.REJECT);
+        if (method == AuthMethod.REJECT) {
+            fatal(SqlState.INVALID_AUTHORIZATION_SPECIFICATION, "no pgwarden hba rule allows host \"" + address.getHostAddress()
+                    + "\", user \"" + user + "\", database \"" + message.database() + "\"");
+            return;
+        }
+        authentication = ClientAuthentication.start(method, user, context.credentials());
+        if (authentication.isDone()) {
+            onAuthenticated();
+        } else {
+            state = State.AUTHENTICATING;
+            authentication.firstRequest().ifPresent(request -> ctx.writeAndFlush(request));
+        }
+    }
+
+    private void onAuthenticationFrame(ByteBuf frame) {
+        try {
+            if (Frames.type(frame) != MessageTypes.PASSWORD) {
+                fatal(SqlState.PROTOCOL_VIOLATION, "expected a password response, got message type '" + (char) Frames.type(frame) + "'");
+                return;
+            }
+            authentication.onPasswordMessage(Frames.payload(frame)).ifPresent(reply -> ctx.write(reply));
+            if (authentication.isDone()) {
+                onAuthenticated();
+            } else {
+                ctx.flush();
+            }
+        } catch (AuthenticationFailedException e) {
+            log.info("login failed for user \"{}\" from {}: {}", startup.user(), clientAddress().getHostAddress(), e.getMessage());
+            if (e.reason() == AuthenticationFailedException.Reason.PROTOCOL_VIOLATION) {
+                fatal(SqlState.PROTOCOL_VIOLATION, e.getMessage());
+            } else {
+                fatal(SqlState.INVALID_PASSWORD, "password authentication failed for user \"" + startup.user() + "\"");
+            }
+        } finally {
+            frame.release();
+        }
+    }
+
+    // ---- getting a server -------------------------------------------------------------------
+
+    private void onAuthenticated() {
+        state = State.CONNECTING;
+        ctx.flush();
+        try {
+            connect(context.router().candidates(role), 0, authentication.serverCredentials());
+        } catch (NoServerAvailableException e) {
+            fatal(SqlState.CANNOT_CONNECT_NOW, e.getMessage());
+        }
+    }
+
+    private void connect(List<Member> candidates, int index, ServerCredentials credentials) {
+        Member member = candidates.get(index);
+        ServerPool candidatePool = context.pools().pool(
+                new PoolKey(member.name(), member.host(), member.port(), startup.database(), startup.user()));
+        if (credentials != ServerCredentials.NONE) {
+            candidatePool.updateCredentials(credentials);
+        }
+        candidatePool.acquire(ctx.channel().eventLoop()).addListener((Future<ServerConnection> f) -> {
+            if (state == State.CLOSED) {
+                if (f.isSuccess()) {
+                    candidatePool.release(f.getNow());
+                }
+                return;
+            }
+            if (f.isSuccess()) {
+                pool = candidatePool;
+                server = f.getNow();
+                applySettings();
+                return;
+            }
+            Throwable cause = f.cause();
+            boolean unreachable = cause instanceof ServerLoginException e && e.sqlState().startsWith("08");
+            if (unreachable && index + 1 < candidates.size()) {
+                log.info("server {} unreachable, trying {}: {}", member.name(), candidates.get(index + 1).name(), cause.getMessage());
+                connect(candidates, index + 1, credentials);
+            } else if (cause instanceof PoolTimeoutException) {
+                fatal(SqlState.TOO_MANY_CONNECTIONS, cause.getMessage());
+            } else if (cause instanceof ServerLoginException e) {
+                fatal(e.sqlState(), e.getMessage());
+            } else {
+                fatal(SqlState.CONNECTION_FAILURE, "could not get a connection to server " + member.name() + ": " + cause.getMessage());
+            }
+        });
+    }
+
+    /** Brings the pooled connection to the settings this client asked for at startup. */
+    private void applySettings() {
+        String sql = StartupParameters.setStatements(settings, server.parameters());
+        if (sql.isEmpty()) {
+            welcome();
+            return;
+        }
+        server.execute(sql).addListener(f -> ctx.executor().execute(() -> {
+            if (state == State.CLOSED) {
+                releaseServer();
+            } else if (f.isSuccess()) {
+                welcome();
+            } else {
+                String sqlState = f.cause() instanceof ServerLoginException e ? e.sqlState() : SqlState.CONNECTION_FAILURE;
+                fatal(sqlState, f.cause().getMessage());
+            }
+        }));
+    }
+
+    /** What PostgreSQL sends after a login: AuthenticationOk, parameters, key, ReadyForQuery. */
+    private void welcome() {
+        loginTimeout.cancel(false);
+        cancelKey = context.registry().register(this);
+        server.link(this);
+        state = State.LINKED;
+        ctx.write(Authentication.AuthenticationOk.INSTANCE);
+        server.parameters().forEach((name, value) -> ctx.write(new ParameterStatus(name, value)));
+        ctx.write(cancelKey);
+        ctx.writeAndFlush(new ReadyForQuery(server.transactionStatus()));
+        log.debug("client {} linked to {}", startup.user(), server);
+    }
+
+    // ---- linked: forwarding -----------------------------------------------------------------
+
+    private void forwardToServer(ByteBuf frame) {
+        if (Frames.type(frame) == MessageTypes.TERMINATE) {
+            frame.release();
+            state = State.CLOSED;
+            releaseServer();
+            ctx.close();
+            return;
+        }
+        server.forward(frame);
+    }
+
+    @Override
+    public EventExecutor executor() {
+        return ctx.executor();
+    }
+
+    @Override
+    public void onServerFrame(ByteBuf frame) {
+        if (state == State.LINKED) {
+            ctx.write(frame, ctx.voidPromise());
+        } else {
+            frame.release();
+        }
+    }
+
+    @Override
+    public void onServerReadComplete() {
+        ctx.flush();
+    }
+
+    @Override
+    public void onServerWritabilityChanged(boolean writable) {
+        // The server cannot take more: stop reading from the client until it can.
+        ctx.channel().config().setAutoRead(writable);
+    }
+
+    @Override
+    public void onServerClosed(ServerConnection closed) {
+        if (server == closed && state == State.LINKED) {
+            fatal(SqlState.CONNECTION_FAILURE, "the connection to server " + closed.key().node() + " was lost");
+        }
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+        if (server != null) {
+            server.channel().config().setAutoRead(ctx.channel().isWritable());
+        }
+        ctx.fireChannelWritabilityChanged();
+    }
+
+    /** Called from the cancel connection's thread: hop to ours, then forward to our server. */
+    private void cancelQuery() {
+        ctx.executor().execute(() -> {
+            if (server != null && state == State.LINKED) {
+                context.cancels().cancel(server.key(), server.backendKey(), ctx.channel().eventLoop());
+            }
+        });
+    }
+
+    // ---- teardown ---------------------------------------------------------------------------
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        state = State.CLOSED;
+        if (loginTimeout != null) {
+            loginTimeout.cancel(false);
+        }
+        releaseServer();
+        if (admitted) {
+            admitted = false;
+            context.registry().leave(startup.user());
+        }
+        if (cancelKey != null) {
+            context.registry().unregister(cancelKey);
+        }
+        ctx.fireChannelInactive();
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        if (cause instanceof DecoderException) {
+            String detail = cause.getCause() != null && cause.getMessage() == null ? cause.getCause().getMessage() : cause.getMessage();
+            log.info("protocol violation from {}: {}", ctx.channel().remoteAddress(), detail);
+            fatal(SqlState.PROTOCOL_VIOLATION, "invalid message from client: " + detail);
+        } else {
+            log.warn("client {} failed: {}", ctx.channel().remoteAddress(), cause.toString());
+            fatal(SqlState.INTERNAL_ERROR, "internal error in pgwarden: " + cause.getMessage());
+        }
+    }
+
+    private void releaseServer() {
+        ServerConnection released = server;
+        if (released != null) {
+            server = null;
+            pool.release(released);
+        }
+    }
+
+    /** Sends a FATAL error and closes the client; its server goes back to the pool if clean. */
+    private void fatal(String sqlState, String message) {
+        boolean wasOpen = state != State.CLOSED;
+        state = State.CLOSED;
+        releaseServer();
+        if (wasOpen && ctx.channel().isActive()) {
+            ctx.writeAndFlush(ErrorResponse.fatal(sqlState, message)).addListener(ChannelFutureListener.CLOSE);
+        } else {
+            ctx.close();
+        }
+    }
+
+    private InetAddress clientAddress() {
+        return ((InetSocketAddress) ctx.channel().remoteAddress()).getAddress();
+    }
+}

@@ -1,0 +1,257 @@
+package io.pgwarden.testkit;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.lang.ProcessBuilder.Redirect;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A throw-away single-member etcd on 127.0.0.1, data in a temp dir. Gone after {@link #close()}, and
+ * also when the JVM dies without closing it (see {@link Reaper}).
+ */
+public final class EtcdServer implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(EtcdServer.class);
+
+    public static final Path DEFAULT_BINARY = Path.of("/usr/bin/etcd");
+    static final String PACKAGE = "etcd-server";
+
+    private static final Duration START_TIMEOUT = Duration.ofSeconds(30);
+    private static final Duration SIGNAL_TIMEOUT = Duration.ofSeconds(10);
+
+    private final Process process;
+    private final Path tempDir;
+    private final Reaper reaper;
+    private final int clientPort;
+    private final int peerPort;
+    private boolean paused;
+    private boolean closed;
+
+    private EtcdServer(Process process, Path tempDir, Reaper reaper, int clientPort, int peerPort) {
+        this.process = process;
+        this.tempDir = tempDir;
+        this.reaper = reaper;
+        this.clientPort = clientPort;
+        this.peerPort = peerPort;
+    }
+
+    /**
+     * Starts etcd and returns once {@code /health} reports it healthy.
+     *
+     * @throws IllegalStateException if etcd is not installed or does not become healthy
+     */
+    public static EtcdServer start() {
+        return start(DEFAULT_BINARY);
+    }
+
+    static EtcdServer start(Path binary) {
+        if (!Files.isExecutable(binary)) {
+            throw new IllegalStateException("etcd binary " + binary + " not found; install the Debian package " + PACKAGE);
+        }
+        // etcd runs fine as root, so it runs as the JVM's user.
+        Path tempDir = TempDirs.create("pgwarden-etcd-", ServerUser.direct());
+        Path pidFile = tempDir.resolve("etcd.pid");
+        Reaper reaper;
+        try {
+            reaper = Reaper.watch(tempDir, "[ -f \"$dir/etcd.pid\" ] && kill -9 \"$(cat \"$dir/etcd.pid\")\" 2>/dev/null");
+        } catch (RuntimeException e) {
+            deleteQuietly(tempDir);
+            throw e;
+        }
+        int clientPort = FreePorts.next();
+        int peerPort = FreePorts.next();
+        String clientUrl = url(clientPort);
+        String peerUrl = url(peerPort);
+        // setsid: its own session, so Ctrl-C in the demo's terminal reaches the JVM (which closes this) only.
+        ProcessBuilder builder = new ProcessBuilder(List.of("setsid", binary.toString(),
+                "--name", "etcd0",
+                "--data-dir", tempDir.resolve("data").toString(),
+                "--listen-client-urls", clientUrl,
+                "--advertise-client-urls", clientUrl,
+                "--listen-peer-urls", peerUrl,
+                "--initial-advertise-peer-urls", peerUrl,
+                "--initial-cluster", "etcd0=" + peerUrl,
+                "--initial-cluster-state", "new",
+                "--initial-cluster-token", "pgwarden-" + UUID.randomUUID(),
+                "--logger", "zap",
+                "--log-outputs", "stderr"))
+                .directory(tempDir.toFile())
+                .redirectInput(Redirect.from(Path.of("/dev/null").toFile()))
+                .redirectErrorStream(true)
+                .redirectOutput(Redirect.appendTo(tempDir.resolve("etcd.log").toFile()));
+        String arch = System.getProperty("os.arch");
+        if (arch.equals("aarch64") || arch.equals("arm64")) {
+            builder.environment().put("ETCD_UNSUPPORTED_ARCH", "arm64"); // etcd 3.4 refuses arm64 without it
+        }
+        Process process;
+        try {
+            process = builder.start();
+            Files.writeString(pidFile, String.valueOf(process.pid()));
+        } catch (IOException e) {
+            reaper.stop();
+            deleteQuietly(tempDir);
+            throw new UncheckedIOException("could not start etcd", e);
+        }
+        EtcdServer server = new EtcdServer(process, tempDir, reaper, clientPort, peerPort);
+        OpenFixtures.add(server);
+        try {
+            server.awaitHealthy();
+        } catch (RuntimeException e) {
+            server.close();
+            throw e;
+        }
+        LOG.info("Started etcd on {} in {}", clientUrl, tempDir);
+        return server;
+    }
+
+    /** {@code http://127.0.0.1:PORT}. */
+    public String clientUrl() {
+        return url(clientPort);
+    }
+
+    public int clientPort() {
+        return clientPort;
+    }
+
+    public int peerPort() {
+        return peerPort;
+    }
+
+    public Path dataDir() {
+        return tempDir.resolve("data");
+    }
+
+    /** etcd's own log (stdout and stderr). */
+    public Path logFile() {
+        return tempDir.resolve("etcd.log");
+    }
+
+    public long pid() {
+        return process.pid();
+    }
+
+    public boolean isRunning() {
+        return process.isAlive();
+    }
+
+    /** Freezes etcd (SIGSTOP): connections stay open, nothing answers. Simulates a hung or partitioned DCS. */
+    public synchronized void pause() {
+        signal("-STOP");
+        paused = true;
+        LOG.info("Paused etcd on {}", clientUrl());
+    }
+
+    /** Thaws etcd after {@link #pause()} (SIGCONT). */
+    public synchronized void resume() {
+        signal("-CONT");
+        paused = false;
+        LOG.info("Resumed etcd on {}", clientUrl());
+    }
+
+    public synchronized boolean isPaused() {
+        return paused;
+    }
+
+    /** Kills etcd and deletes its data; safe to call more than once. */
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        if (process.isAlive()) {
+            process.destroyForcibly(); // SIGKILL works on a stopped process too
+            try {
+                if (!process.waitFor(10, TimeUnit.SECONDS)) {
+                    LOG.warn("etcd {} did not exit after SIGKILL", process.pid());
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        if (deleteQuietly(tempDir)) {
+            reaper.stop();
+        } // else the reaper removes what is left once this JVM exits
+        OpenFixtures.remove(this);
+        LOG.info("Stopped etcd on {}", clientUrl());
+    }
+
+    @Override
+    public String toString() {
+        return "EtcdServer[" + clientUrl() + "]";
+    }
+
+    private void signal(String signal) {
+        if (!process.isAlive()) {
+            throw new IllegalStateException("etcd is not running");
+        }
+        Commands.run(SIGNAL_TIMEOUT, "kill", signal, String.valueOf(process.pid())).requireSuccess("kill " + signal);
+    }
+
+    private void awaitHealthy() {
+        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
+        HttpRequest request = HttpRequest.newBuilder(URI.create(clientUrl() + "/health"))
+                .timeout(Duration.ofSeconds(2)).GET().build();
+        long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
+        String last = "no answer";
+        while (System.nanoTime() < deadline) {
+            if (!process.isAlive()) {
+                throw new IllegalStateException("etcd exited with code " + process.exitValue() + "; log:\n" + logTail());
+            }
+            try {
+                HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
+                last = response.statusCode() + " " + response.body();
+                if (response.statusCode() == 200 && response.body().replace(" ", "").contains("\"health\":\"true\"")) {
+                    return;
+                }
+            } catch (IOException e) {
+                last = e.toString();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while waiting for etcd", e);
+            }
+            try {
+                Thread.sleep(50);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while waiting for etcd", e);
+            }
+        }
+        throw new IllegalStateException("etcd not healthy after " + START_TIMEOUT.toSeconds() + " s (" + last
+                + "); log:\n" + logTail());
+    }
+
+    private String logTail() {
+        try {
+            List<String> lines = Files.readAllLines(logFile());
+            return String.join("\n", lines.subList(Math.max(0, lines.size() - 30), lines.size()));
+        } catch (IOException e) {
+            return "(no log: " + e + ")";
+        }
+    }
+
+    private static String url(int port) {
+        return "http://" + PostgresNode.HOST + ":" + port;
+    }
+
+    private static boolean deleteQuietly(Path dir) {
+        try {
+            TempDirs.deleteTree(dir);
+            return true;
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("Could not delete {}: {}", dir, e.toString());
+            return false;
+        }
+    }
+}

@@ -1,0 +1,70 @@
+package io.pgwarden.testkit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+@Timeout(60)
+class EtcdServerIT {
+
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
+
+    @Test
+    void startsHealthyPausesResumesAndCleansUp() throws Exception {
+        EtcdServer etcd = EtcdServer.start();
+        Path dataDir = etcd.dataDir();
+        long pid = etcd.pid();
+        try {
+            assertThat(etcd.clientUrl()).isEqualTo("http://127.0.0.1:" + etcd.clientPort());
+            assertThat(health(etcd)).contains("\"health\":\"true\"");
+            assertThat(etcdctl(etcd, "put", "/service/demo/leader", "pg0").stdout()).contains("OK");
+            assertThat(etcdctl(etcd, "get", "--print-value-only", "/service/demo/leader").stdout()).isEqualTo("pg0\n");
+
+            etcd.pause();
+            assertThat(etcd.isPaused()).isTrue();
+            assertThatThrownBy(() -> health(etcd)).isInstanceOf(HttpTimeoutException.class);
+
+            etcd.resume();
+            assertThat(health(etcd)).contains("\"health\":\"true\"");
+        } finally {
+            etcd.close();
+        }
+        assertThat(etcd.isRunning()).isFalse();
+        assertThat(ProcessHandle.of(pid).filter(Commands::isRunning)).isEmpty();
+        assertThat(dataDir.getParent()).doesNotExist();
+        etcd.close(); // idempotent
+    }
+
+    @Test
+    void pausedServerStillCloses() {
+        EtcdServer etcd = EtcdServer.start();
+        etcd.pause();
+        etcd.close();
+        assertThat(etcd.isRunning()).isFalse();
+        assertThat(etcd.dataDir().getParent()).doesNotExist();
+    }
+
+    private String health(EtcdServer etcd) throws IOException, InterruptedException {
+        HttpRequest request = HttpRequest.newBuilder(URI.create(etcd.clientUrl() + "/health"))
+                .timeout(Duration.ofMillis(700)).build();
+        return http.send(request, HttpResponse.BodyHandlers.ofString()).body().replace(" ", "");
+    }
+
+    private static CommandResult etcdctl(EtcdServer etcd, String... args) {
+        String[] command = new String[args.length + 2];
+        command[0] = "etcdctl";
+        command[1] = "--endpoints=" + etcd.clientUrl();
+        System.arraycopy(args, 0, command, 2, args.length);
+        return Commands.run(Duration.ofSeconds(10), command).requireSuccess("etcdctl");
+    }
+}
