@@ -192,7 +192,12 @@ public final class PostgresNode {
         if (lines.isEmpty() || lines.get(0).isBlank()) {
             return Optional.empty(); // being written right now, or truncated by a crash
         }
-        long pid = Long.parseLong(lines.get(0).trim());
+        long pid;
+        try {
+            pid = Long.parseLong(lines.get(0).trim());
+        } catch (NumberFormatException e) {
+            return Optional.empty();
+        }
         // A pid left in a stale file may have been reused by an unrelated process: check its name too.
         return ProcessHandle.of(pid)
                 .filter(Commands::isRunning)

@@ -2,18 +2,14 @@ package io.pgwarden.testkit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
-import java.io.UncheckedIOException;
-import java.lang.ProcessBuilder.Redirect;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
 
 /** Fixtures of a JVM that dies without calling close() must not outlive it. */
 @Timeout(90)
@@ -21,8 +17,8 @@ class JvmKilledCleanupIT {
 
     /** kill -9 runs no shutdown hook: the reapers alone must clean up. */
     @Test
-    void killMinusNineLeavesNoServerAndNoTempDir() throws Exception {
-        Child child = Child.start();
+    void killMinusNineLeavesNoServerAndNoTempDir(@TempDir Path workDir) throws Exception {
+        Child child = Child.start(workDir);
         try {
             assertThat(running(child.postmaster())).isTrue();
 
@@ -37,13 +33,13 @@ class JvmKilledCleanupIT {
 
     /** SIGTERM (or Ctrl-C of the demo) runs the shutdown hook, which closes the fixtures at once. */
     @Test
-    void sigtermClosesFixturesThroughTheShutdownHook() throws Exception {
-        Child child = Child.start();
+    void sigtermClosesFixturesThroughTheShutdownHook(@TempDir Path workDir) throws Exception {
+        Child child = Child.start(workDir);
         try {
             child.process().destroy(); // SIGTERM
             assertThat(child.process().waitFor(20, TimeUnit.SECONDS)).isTrue();
 
-            assertThat(child.output().get(10, TimeUnit.SECONDS))
+            assertThat(child.log())
                     .contains("Stopped PostgreSQL cluster in " + child.pgTempDir())
                     .contains("Stopped etcd");
             awaitGone(child);
@@ -69,37 +65,37 @@ class JvmKilledCleanupIT {
     }
 
     /** A JVM running {@link FixturesInChildJvm}, once it has printed its READY line. */
-    private record Child(Process process, Path pgTempDir, long postmaster, Path etcdTempDir, long etcd,
-                         CompletableFuture<String> output) {
+    private record Child(Process process, Path output, Path pgTempDir, long postmaster, Path etcdTempDir, long etcd) {
 
-        static Child start() throws IOException {
+        static Child start(Path workDir) throws Exception {
             Path java = Path.of(System.getProperty("java.home"), "bin", "java");
+            // Output to a file: reading a pipe while the process exits can fail with "Stream closed".
+            Path output = workDir.resolve("child.out");
             Process process = new ProcessBuilder(java.toString(), "-cp", System.getProperty("java.class.path"),
                     FixturesInChildJvm.class.getName())
-                    .redirectError(Redirect.DISCARD)
+                    .redirectErrorStream(true)
+                    .redirectOutput(output.toFile())
                     .start();
-            BufferedReader reader = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
-            for (String line = reader.readLine(); line != null; line = reader.readLine()) {
-                if (line.startsWith("READY ")) {
-                    String[] ready = line.split(" ");
-                    // Keep draining stdout, so the child never blocks on a full pipe; the rest is its log.
-                    CompletableFuture<String> rest = CompletableFuture.supplyAsync(() -> {
-                        StringBuilder text = new StringBuilder();
-                        try {
-                            for (String more = reader.readLine(); more != null; more = reader.readLine()) {
-                                text.append(more).append('\n');
-                            }
-                        } catch (IOException e) {
-                            throw new UncheckedIOException(e);
-                        }
-                        return text.toString();
-                    });
-                    return new Child(process, Path.of(ready[1]), Long.parseLong(ready[2]), Path.of(ready[3]),
-                            Long.parseLong(ready[4]), rest);
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (System.nanoTime() < deadline) {
+                for (String line : Files.readAllLines(output, StandardCharsets.UTF_8)) {
+                    if (line.startsWith("READY ")) {
+                        String[] ready = line.split(" ");
+                        return new Child(process, output, Path.of(ready[1]), Long.parseLong(ready[2]),
+                                Path.of(ready[3]), Long.parseLong(ready[4]));
+                    }
                 }
+                if (!process.isAlive()) {
+                    break;
+                }
+                Thread.sleep(50);
             }
             process.destroyForcibly();
-            throw new AssertionError("child JVM ended before starting its fixtures");
+            throw new AssertionError("child JVM did not start its fixtures:\n" + Files.readString(output));
+        }
+
+        String log() throws IOException {
+            return Files.readString(output, StandardCharsets.UTF_8);
         }
     }
 }
