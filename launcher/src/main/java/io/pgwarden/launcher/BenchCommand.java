@@ -1,11 +1,16 @@
 package io.pgwarden.launcher;
 
 import io.pgwarden.bench.throughput.ThroughputBench;
+import io.pgwarden.bench.throughput.ThroughputSettings;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.concurrent.Callable;
+import java.util.stream.Collectors;
 
 /** {@code pgwarden bench ...}: benchmarks that compare pgwarden with direct PostgreSQL. */
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Run benchmarks.",
@@ -16,24 +21,36 @@ final class BenchCommand {
             description = "pgbench through pgwarden and directly against PostgreSQL, interleaved, in one run.")
     static final class Throughput implements Callable<Integer> {
 
+        @Spec
+        CommandSpec spec;
+
         @Option(names = "--clients", split = ",", defaultValue = "16", description = "pgbench client counts (default ${DEFAULT-VALUE})")
         int[] clients;
 
         @Option(names = "--duration", defaultValue = "10", description = "seconds per pgbench run (default ${DEFAULT-VALUE})")
         int durationSeconds;
 
-        @Option(names = "--pool-size", defaultValue = "16", description = "router pool size (default ${DEFAULT-VALUE})")
+        @Option(names = "--pool-size", defaultValue = "16",
+                description = "router pool size; session mode raises it to the largest client count (default ${DEFAULT-VALUE})")
         int poolSize;
 
         @Option(names = "--rounds", defaultValue = "2", description = "interleaved rounds per case (default ${DEFAULT-VALUE})")
         int rounds;
 
-        @Option(names = "--output", description = "markdown file to append the results to, e.g. docs/benchmarks.md")
+        @Option(names = "--scale", defaultValue = "10", description = "pgbench -i scale factor (default ${DEFAULT-VALUE})")
+        int scale;
+
+        @Option(names = "--output", description = "markdown file whose throughput section is replaced, e.g. docs/benchmarks.md")
         Path output;
 
         @Override
         public Integer call() throws Exception {
-            new ThroughputBench(clients, durationSeconds, poolSize, rounds, output).run();
+            String commandLine = "bin/pgwarden " + spec.commandLine().getParseResult().originalArgs().stream()
+                    .map(arg -> arg.matches("[\\w./=,:@%+-]+") ? arg : "'" + arg.replace("'", "'\\''") + "'")
+                    .collect(Collectors.joining(" "));
+            ThroughputSettings settings = new ThroughputSettings(Arrays.stream(clients).boxed().toList(),
+                    durationSeconds, poolSize, rounds, scale, output, commandLine);
+            new ThroughputBench(settings, System.out).run();
             return 0;
         }
     }

@@ -30,6 +30,9 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--replicas", defaultValue = "2", description = "streaming replicas to start (default ${DEFAULT-VALUE})")
     int replicas;
 
+    @Option(names = "--pool-mode", defaultValue = "transaction", description = "session or transaction (default ${DEFAULT-VALUE})")
+    String poolMode;
+
     @Override
     public Integer call() throws Exception {
         System.out.println("pgwarden demo: starting a primary and " + replicas + " replicas on loopback ...");
@@ -62,7 +65,8 @@ final class DemoCommand implements Callable<Integer> {
                 new RouterConfig.Listen("127.0.0.1", primaryPort, replicaPort),
                 new RouterConfig.Topology("demo", members),
                 new RouterConfig.Auth(userList, null),
-                null, null, null, null);
+                new RouterConfig.Pool(poolMode, null, null, null, null, null, null),
+                null, null, null);
     }
 
     private void printBanner(PostgresCluster cluster) {
@@ -71,7 +75,8 @@ final class DemoCommand implements Callable<Integer> {
             banner.append(String.format("  %-4s %-8s 127.0.0.1:%d%n", node.name(),
                     node == cluster.primary() ? "primary" : "replica", node.port()));
         }
-        banner.append(String.format("  router   primary  127.0.0.1:%d   replicas 127.0.0.1:%d%n", primaryPort, replicaPort))
+        banner.append(String.format("  router   primary  127.0.0.1:%d   replicas 127.0.0.1:%d   (%s pooling)%n",
+                        primaryPort, replicaPort, poolMode))
                 .append("  user postgres, password postgres, database postgres\n\n")
                 .append(String.format("  PGPASSWORD=postgres psql -h 127.0.0.1 -p %d -U postgres postgres   # read-write%n", primaryPort))
                 .append(String.format("  PGPASSWORD=postgres psql -h 127.0.0.1 -p %d -U postgres postgres   # read-only%n", replicaPort));

@@ -108,6 +108,14 @@ public final class ServerPool {
      * old — is closed, never handed on dirty.
      */
     public void release(ServerConnection server) {
+        release(server, true);
+    }
+
+    /**
+     * Takes back a connection, running the reset query only when {@code reset} is true: a
+     * transaction-mode client that changed no session state leaves nothing to reset.
+     */
+    public void release(ServerConnection server, boolean reset) {
         server.unlink();
         synchronized (lock) {
             active--;
@@ -116,12 +124,12 @@ public final class ServerPool {
             server.close();
             return;
         }
-        String reset = settings.resetQuery();
-        if (reset.isEmpty()) {
+        String resetQuery = reset ? settings.resetQuery() : "";
+        if (resetQuery.isEmpty()) {
             giveBack(server);
             return;
         }
-        server.execute(reset).addListener(f -> {
+        server.execute(resetQuery).addListener(f -> {
             if (f.isSuccess() && server.isReusable()) {
                 giveBack(server);
             } else {

@@ -7,15 +7,14 @@ import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
 import io.pgwarden.pool.PoolKey;
 import io.pgwarden.pool.protocol.Frames;
-import io.pgwarden.pool.protocol.MessageTypes;
 import io.pgwarden.pool.protocol.backend.BackendKeyData;
 import io.pgwarden.pool.protocol.backend.TransactionStatus;
 import io.pgwarden.pool.protocol.frontend.Query;
 import io.pgwarden.pool.protocol.frontend.Terminate;
 
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * One authenticated connection to PostgreSQL. It tracks what a pool must know to hand it on
@@ -30,8 +29,14 @@ public final class ServerConnection {
     private final BackendKeyData backendKey;
     private final Map<String, String> parameters;
     private final long createdAtNanos = System.nanoTime();
-    private final AtomicInteger pendingReplies = new AtomicInteger();
+    private final ReplyTracker replies = new ReplyTracker();
+    /** True when the last reply was a ReadyForQuery that answered everything sent. */
+    private volatile boolean settled = true;
     private volatile TransactionStatus transactionStatus = TransactionStatus.IDLE;
+    /** Settings the pool SET on this connection for its current client (not reported ones only). */
+    private final Map<String, String> appliedSettings = new ConcurrentHashMap<>();
+    /** Prepared statements the pool created here, least recently used first. */
+    private final LinkedHashMap<String, Boolean> preparedStatements = new LinkedHashMap<>(16, 0.75f, true);
     private volatile ServerListener listener;
     private volatile long idleSinceNanos = createdAtNanos;
 
@@ -82,7 +87,7 @@ public final class ServerConnection {
 
     /** True when nothing is in flight and no transaction is open: safe to give to someone else. */
     public boolean isReusable() {
-        return channel.isActive() && pendingReplies.get() == 0 && transactionStatus == TransactionStatus.IDLE;
+        return channel.isActive() && settled && transactionStatus == TransactionStatus.IDLE;
     }
 
     public void link(ServerListener listener) {
@@ -101,11 +106,64 @@ public final class ServerConnection {
 
     /** Forwards a client frame (ownership passes on); call {@link #flush()} at the end of a read. */
     public void forward(ByteBuf frame) {
-        byte type = Frames.type(frame);
-        if (type == MessageTypes.QUERY || type == MessageTypes.SYNC || type == MessageTypes.FUNCTION_CALL) {
-            pendingReplies.incrementAndGet();
-        }
+        settled = false;
+        replies.sent(Frames.type(frame), false);
         channel.write(frame, channel.voidPromise());
+    }
+
+    /** Sends a message of the pool's own inside the client's stream; its reply is swallowed. */
+    public void inject(ByteBuf frame) {
+        settled = false;
+        replies.sent(Frames.type(frame), true);
+        channel.write(frame, channel.voidPromise());
+    }
+
+    /**
+     * The settings the pool has SET here beyond the server's defaults; the caller keeps it
+     * current. Touched only by the client that holds the connection.
+     */
+    public Map<String, String> appliedSettings() {
+        return appliedSettings;
+    }
+
+    /**
+     * Records that statement {@code name} exists here; returns the least recently used one to
+     * close when more than {@code capacity} are kept, or null.
+     */
+    public String addPreparedStatement(String name, int capacity) {
+        synchronized (preparedStatements) {
+            preparedStatements.put(name, Boolean.TRUE);
+            if (preparedStatements.size() <= capacity) {
+                return null;
+            }
+            String eldest = preparedStatements.keySet().iterator().next();
+            preparedStatements.remove(eldest);
+            return eldest;
+        }
+    }
+
+    public boolean hasPreparedStatement(String name) {
+        synchronized (preparedStatements) {
+            return preparedStatements.get(name) != null;
+        }
+    }
+
+    public void removePreparedStatement(String name) {
+        synchronized (preparedStatements) {
+            preparedStatements.remove(name);
+        }
+    }
+
+    /** DISCARD ALL or DEALLOCATE ALL ran: the server forgot every prepared statement. */
+    void forgetPreparedStatements() {
+        synchronized (preparedStatements) {
+            preparedStatements.clear();
+        }
+    }
+
+    /** DISCARD ALL or RESET ALL ran: every setting is back at the server's default. */
+    void forgetAppliedSettings() {
+        appliedSettings.clear();
     }
 
     public void flush() {
@@ -139,11 +197,14 @@ public final class ServerConnection {
         }
     }
 
-    void onReadyForQuery(TransactionStatus status, boolean internal) {
+    /** Accounts for a reply; false when it answers an injected message and must be swallowed. */
+    boolean onReply(byte type) {
+        return replies.received(type);
+    }
+
+    void onReadyForQuery(TransactionStatus status) {
         transactionStatus = status;
-        if (!internal) {
-            pendingReplies.updateAndGet(n -> n > 0 ? n - 1 : 0);
-        }
+        settled = replies.isIdle();
     }
 
     void onParameterStatus(String name, String value) {

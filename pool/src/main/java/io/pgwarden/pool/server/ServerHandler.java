@@ -40,16 +40,25 @@ final class ServerHandler extends ChannelInboundHandlerAdapter {
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         ByteBuf frame = (ByteBuf) msg;
         byte type = Frames.type(frame);
-        boolean internal = internalQuery != null;
-        if (type == MessageTypes.READY_FOR_QUERY) {
-            server.onReadyForQuery(TransactionStatus.of(frame.getByte(frame.readerIndex() + Frames.HEADER_LENGTH)), internal);
-        } else if (type == MessageTypes.PARAMETER_STATUS) {
+        if (type == MessageTypes.PARAMETER_STATUS) {
             ParameterStatus status = ParameterStatus.decode(Frames.payload(frame));
             server.onParameterStatus(status.name(), status.value());
+        } else if (type == MessageTypes.COMMAND_COMPLETE) {
+            noteCommandComplete(frame);
         }
-
-        if (internal) {
+        if (internalQuery != null) {
+            if (type == MessageTypes.READY_FOR_QUERY) {
+                server.onReadyForQuery(TransactionStatus.of(frame.getByte(frame.readerIndex() + Frames.HEADER_LENGTH)));
+            }
             handleInternal(type, frame);
+            return;
+        }
+        boolean deliver = server.onReply(type);
+        if (type == MessageTypes.READY_FOR_QUERY) {
+            server.onReadyForQuery(TransactionStatus.of(frame.getByte(frame.readerIndex() + Frames.HEADER_LENGTH)));
+        }
+        if (!deliver) {
+            frame.release();
             return;
         }
         ServerListener listener = server.listener();
@@ -66,6 +75,21 @@ final class ServerHandler extends ChannelInboundHandlerAdapter {
             listener.onServerFrame(frame);
         } else {
             executor.execute(() -> listener.onServerFrame(frame));
+        }
+    }
+
+    /** Commands that wipe what the pool tracks on this connection. */
+    private void noteCommandComplete(ByteBuf frame) {
+        ByteBuf payload = Frames.payload(frame);
+        if (payload.readableBytes() < 9) {
+            return;
+        }
+        String tag = payload.toString(java.nio.charset.StandardCharsets.US_ASCII);
+        if (tag.startsWith("DISCARD ALL") || tag.startsWith("DEALLOCATE ALL")) {
+            server.forgetPreparedStatements();
+        }
+        if (tag.startsWith("DISCARD ALL")) {
+            server.forgetAppliedSettings();
         }
     }
 

@@ -27,7 +27,7 @@ import java.util.stream.Collectors;
 public final class ConfigLoader {
 
     private static final Set<String> ROLES = Set.of("primary", "replica");
-    private static final Set<String> POOL_MODES = Set.of("session");
+    private static final Set<String> POOL_MODES = Set.of("session", "transaction");
 
     private final ObjectMapper mapper;
 
@@ -59,7 +59,10 @@ public final class ConfigLoader {
     public RouterConfig parse(String yaml, String source, Path baseDir) {
         RouterConfig config;
         try {
-            config = yaml.isBlank() ? null : mapper.readValue(yaml, RouterConfig.class);
+            // No document at all (a blank file, or only comments) means every default.
+            try (JsonParser parser = mapper.createParser(yaml)) {
+                config = parser.nextToken() == null ? null : mapper.readValue(parser, RouterConfig.class);
+            }
         } catch (UnrecognizedPropertyException e) {
             throw new ConfigException(source + ": unknown key '" + keyOf(e) + "'");
         } catch (JsonMappingException e) {
@@ -126,7 +129,13 @@ public final class ConfigLoader {
 
         RouterConfig.Pool pool = config.pool();
         check.that(POOL_MODES.contains(pool.mode()), "pool.mode",
-                "must be one of " + POOL_MODES + " in this version, got '" + pool.mode() + "'");
+                "must be one of " + POOL_MODES + ", got '" + pool.mode() + "'");
+        check.that(pool.maxPreparedStatements() >= 1, "pool.max_prepared_statements", "must be at least 1");
+        for (int i = 0; i < pool.overrides().size(); i++) {
+            String mode = pool.overrides().get(i).mode();
+            check.that(POOL_MODES.contains(mode), "pool.overrides[" + i + "].mode",
+                    "must be one of " + POOL_MODES + ", got '" + mode + "'");
+        }
         check.that(pool.maxSize() >= 1, "pool.max_size", "must be at least 1");
         check.that(pool.minSize() >= 0 && pool.minSize() <= pool.maxSize(), "pool.min_size",
                 "must be between 0 and pool.max_size");

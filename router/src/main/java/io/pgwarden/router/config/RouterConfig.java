@@ -16,7 +16,7 @@ public record RouterConfig(Listen listen, Topology topology, Auth auth, Pool poo
         listen = Objects.requireNonNullElseGet(listen, () -> new Listen(null, null, null));
         topology = Objects.requireNonNullElseGet(topology, () -> new Topology(null, null));
         auth = Objects.requireNonNullElseGet(auth, () -> new Auth(null, null));
-        pool = Objects.requireNonNullElseGet(pool, () -> new Pool(null, null, null, null, null, null, null));
+        pool = Objects.requireNonNullElseGet(pool, () -> new Pool(null, null, null, null, null, null, null, null, null));
         limits = Objects.requireNonNullElseGet(limits, () -> new Limits(null, null, null, null));
         routing = Objects.requireNonNullElseGet(routing, () -> new Routing(null));
         server = Objects.requireNonNullElseGet(server, () -> new Server(null));
@@ -70,9 +70,18 @@ public record RouterConfig(Listen listen, Topology topology, Auth auth, Pool poo
         }
     }
 
+    /**
+     * @param mode                  {@code session} or {@code transaction}, unless an override says otherwise
+     * @param maxPreparedStatements per server connection, in transaction mode; the least recently
+     *                              used is closed beyond it
+     * @param overrides             per database and/or user; the first match sets the mode
+     */
     public record Pool(String mode, Integer minSize, Integer maxSize, Duration idleTimeout,
-                       Duration maxLifetime, Duration poolTimeout, String resetQuery) {
+                       Duration maxLifetime, Duration poolTimeout, String resetQuery,
+                       Integer maxPreparedStatements, List<PoolOverride> overrides) {
         public Pool {
+            maxPreparedStatements = Objects.requireNonNullElse(maxPreparedStatements, 256);
+            overrides = overrides == null ? List.of() : List.copyOf(overrides);
             mode = Objects.requireNonNullElse(mode, "session");
             minSize = Objects.requireNonNullElse(minSize, 0);
             maxSize = Objects.requireNonNullElse(maxSize, 20);
@@ -80,6 +89,21 @@ public record RouterConfig(Listen listen, Topology topology, Auth auth, Pool poo
             maxLifetime = Objects.requireNonNullElse(maxLifetime, Duration.ofHours(1));
             poolTimeout = Objects.requireNonNullElse(poolTimeout, Duration.ofSeconds(30));
             resetQuery = Objects.requireNonNullElse(resetQuery, "DISCARD ALL");
+        }
+
+        /** A pool section without prepared-statement bound or overrides (both at their defaults). */
+        public Pool(String mode, Integer minSize, Integer maxSize, Duration idleTimeout,
+                    Duration maxLifetime, Duration poolTimeout, String resetQuery) {
+            this(mode, minSize, maxSize, idleTimeout, maxLifetime, poolTimeout, resetQuery, null, null);
+        }
+    }
+
+    /** A pool mode for some databases and users ({@code all} or a comma-separated list). */
+    public record PoolOverride(String database, String user, String mode) {
+        public PoolOverride {
+            database = Objects.requireNonNullElse(database, "all");
+            user = Objects.requireNonNullElse(user, "all");
+            Objects.requireNonNull(mode, "mode");
         }
     }
 

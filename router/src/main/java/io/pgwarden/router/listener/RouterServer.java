@@ -29,6 +29,8 @@ import io.pgwarden.router.routing.Router;
 import io.pgwarden.router.session.CancelForwarder;
 import io.pgwarden.router.session.ClientRegistry;
 import io.pgwarden.router.session.ClientSession;
+import io.pgwarden.router.session.PoolModes;
+import io.pgwarden.router.metrics.RouterMetrics;
 import io.pgwarden.router.session.SessionContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -52,9 +54,11 @@ public final class RouterServer implements AutoCloseable {
     private final ClientRegistry registry;
     private final TopologySource topology;
     private final List<Channel> listeners;
+    private final RouterMetrics metrics;
 
     private RouterServer(EventLoopGroup acceptors, EventLoopGroup workers, ServerPools pools, ClientRegistry registry,
-                         TopologySource topology, List<Channel> listeners) {
+                         TopologySource topology, List<Channel> listeners, RouterMetrics metrics) {
+        this.metrics = metrics;
         this.acceptors = acceptors;
         this.workers = workers;
         this.pools = pools;
@@ -74,13 +78,14 @@ public final class RouterServer implements AutoCloseable {
         PoolSettings poolSettings = poolSettings(config.pool());
         ServerPools pools = new ServerPools(connector, workers, key -> poolSettings);
         ClientRegistry registry = new ClientRegistry();
+        RouterMetrics metrics = new RouterMetrics();
         SessionContext context = new SessionContext(
                 new HbaRules(config.auth().hba().stream().map(HbaRule::from).toList()),
                 new CredentialStore(loadUsers(config.auth())),
                 new Router(topology, config.routing().replicaFallbackToPrimary()),
                 pools, registry,
                 new CancelForwarder(transport.channelType(), config.server().connectTimeout()),
-                config.limits());
+                config.limits(), PoolModes.from(config.pool()), config.pool().maxPreparedStatements(), metrics);
         int maxMessage = (int) config.limits().maxMessageSize().bytes();
         try {
             Channel primary = bind(transport, acceptors, workers, config.listen().host(), config.listen().primaryPort(),
@@ -90,7 +95,7 @@ public final class RouterServer implements AutoCloseable {
             log.info("pgwarden router listening on {}:{} (primary) and {}:{} (replicas), {} transport",
                     config.listen().host(), config.listen().primaryPort(), config.listen().host(),
                     config.listen().replicaPort(), transport.name());
-            return new RouterServer(acceptors, workers, pools, registry, topology, List.of(primary, replica));
+            return new RouterServer(acceptors, workers, pools, registry, topology, List.of(primary, replica), metrics);
         } catch (InterruptedException | RuntimeException e) {
             pools.close();
             acceptors.shutdownGracefully();
@@ -163,6 +168,10 @@ public final class RouterServer implements AutoCloseable {
 
     public int clientCount() {
         return registry.clientCount();
+    }
+
+    public RouterMetrics metrics() {
+        return metrics;
     }
 
     public Topology topology() {

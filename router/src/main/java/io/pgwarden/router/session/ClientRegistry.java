@@ -18,6 +18,12 @@ public final class ClientRegistry {
     private final AtomicInteger clients = new AtomicInteger();
     private final Map<String, AtomicInteger> perUser = new ConcurrentHashMap<>();
     private final Map<Long, ClientSession> byCancelKey = new ConcurrentHashMap<>();
+    private final java.util.concurrent.atomic.AtomicLong clientIds = new java.util.concurrent.atomic.AtomicLong();
+
+    /** A number no other client of this router has had. */
+    long nextClientId() {
+        return clientIds.incrementAndGet();
+    }
 
     /** Counts the client in, or returns why it may not enter (and counts nothing). */
     Optional<String> admit(String user, int maxClients, int maxPerUser) {

@@ -12,10 +12,13 @@ import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.pgwarden.discovery.Member;
 import io.pgwarden.pool.PoolKey;
+import io.pgwarden.pool.PoolMode;
 import io.pgwarden.pool.PoolTimeoutException;
 import io.pgwarden.pool.ServerPool;
 import io.pgwarden.pool.auth.AuthenticationFailedException;
+import io.pgwarden.pool.protocol.CStrings;
 import io.pgwarden.pool.protocol.Frames;
+import io.pgwarden.pool.protocol.PgMessage;
 import io.pgwarden.pool.protocol.MessageTypes;
 import io.pgwarden.pool.protocol.SqlState;
 import io.pgwarden.pool.protocol.backend.Authentication;
@@ -25,6 +28,9 @@ import io.pgwarden.pool.protocol.backend.NegotiateProtocolVersion;
 import io.pgwarden.pool.protocol.backend.ParameterStatus;
 import io.pgwarden.pool.protocol.backend.ReadyForQuery;
 import io.pgwarden.pool.protocol.frontend.CancelRequest;
+import io.pgwarden.pool.protocol.frontend.Close;
+import io.pgwarden.pool.protocol.frontend.Parse;
+import io.pgwarden.pool.protocol.frontend.StatementNames;
 import io.pgwarden.pool.protocol.frontend.GssEncRequest;
 import io.pgwarden.pool.protocol.frontend.SslRequest;
 import io.pgwarden.pool.protocol.frontend.StartupMessage;
@@ -34,6 +40,8 @@ import io.pgwarden.pool.server.ServerListener;
 import io.pgwarden.pool.server.ServerLoginException;
 import io.pgwarden.router.auth.AuthMethod;
 import io.pgwarden.router.auth.ClientAuthentication;
+import io.pgwarden.router.pinning.PinReason;
+import io.pgwarden.router.pinning.SessionStateDetector;
 import io.pgwarden.router.routing.ListenerRole;
 import io.pgwarden.router.routing.NoServerAvailableException;
 import org.slf4j.Logger;
@@ -41,14 +49,19 @@ import org.slf4j.LoggerFactory;
 
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.util.ArrayDeque;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
  * One client connection from accept to close: startup, authentication, getting a server
- * connection from the pool, then forwarding frames both ways until either side leaves. All of
- * its state is touched only on the client channel's event loop.
+ * connection from the pool, then forwarding frames both ways until either side leaves. In
+ * session mode the server connection is the client's until logout; in transaction mode it is
+ * taken at the first message of a transaction and given back at the ReadyForQuery that ends it,
+ * with named prepared statements re-created on whichever connection comes next, and the client
+ * pinned to its connection once it changes session state. All of its state is touched only on
+ * the client channel's event loop.
  */
 public final class ClientSession extends ChannelInboundHandlerAdapter implements ServerListener {
 
@@ -69,6 +82,12 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
     private ServerPool pool;
     private ServerConnection server;
     private ScheduledFuture<?> loginTimeout;
+    private PoolMode mode = PoolMode.SESSION;
+    private ServerCredentials credentials = ServerCredentials.NONE;
+    private PinReason pinReason;
+    private ClientStatements statements;
+    /** Transaction mode: frames that arrived while a server connection was being acquired. */
+    private final ArrayDeque<ByteBuf> queued = new ArrayDeque<>();
 
     public ClientSession(SessionContext context, ListenerRole role) {
         this.context = context;
@@ -90,7 +109,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         switch (state) {
-            case LINKED -> forwardToServer((ByteBuf) msg);
+            case LINKED -> onClientFrame((ByteBuf) msg);
             case STARTUP -> onStartupPacket(msg);
             case AUTHENTICATING -> onAuthenticationFrame((ByteBuf) msg);
             case CONNECTING -> {
@@ -200,14 +219,24 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
     private void onAuthenticated() {
         state = State.CONNECTING;
         ctx.flush();
+        credentials = authentication.serverCredentials();
+        mode = context.poolModes().modeFor(startup.database(), startup.user());
+        if (mode == PoolMode.TRANSACTION) {
+            statements = new ClientStatements(context.registry().nextClientId());
+        }
+        connectForNextWork(this::welcome);
+    }
+
+    /** Finds a server for the client's next piece of work, by the topology as it is now. */
+    private void connectForNextWork(Runnable onReady) {
         try {
-            connect(context.router().candidates(role), 0, authentication.serverCredentials());
+            connect(context.router().candidates(role), 0, onReady);
         } catch (NoServerAvailableException e) {
             fatal(SqlState.CANNOT_CONNECT_NOW, e.getMessage());
         }
     }
 
-    private void connect(List<Member> candidates, int index, ServerCredentials credentials) {
+    private void connect(List<Member> candidates, int index, Runnable onReady) {
         Member member = candidates.get(index);
         ServerPool candidatePool = context.pools().pool(
                 new PoolKey(member.name(), member.host(), member.port(), startup.database(), startup.user()));
@@ -224,14 +253,14 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
             if (f.isSuccess()) {
                 pool = candidatePool;
                 server = f.getNow();
-                applySettings();
+                syncSettings(onReady);
                 return;
             }
             Throwable cause = f.cause();
             boolean unreachable = cause instanceof ServerLoginException e && e.sqlState().startsWith("08");
             if (unreachable && index + 1 < candidates.size()) {
                 log.info("server {} unreachable, trying {}: {}", member.name(), candidates.get(index + 1).name(), cause.getMessage());
-                connect(candidates, index + 1, credentials);
+                connect(candidates, index + 1, onReady);
             } else if (cause instanceof PoolTimeoutException) {
                 fatal(SqlState.TOO_MANY_CONNECTIONS, cause.getMessage());
             } else if (cause instanceof ServerLoginException e) {
@@ -243,17 +272,22 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
     }
 
     /** Brings the pooled connection to the settings this client asked for at startup. */
-    private void applySettings() {
-        String sql = StartupParameters.setStatements(settings, server.parameters());
+    private void syncSettings(Runnable onReady) {
+        ServerConnection target = server;
+        String sql = StartupParameters.syncStatements(settings, target.parameters(), target.appliedSettings());
         if (sql.isEmpty()) {
-            welcome();
+            onReady.run();
             return;
         }
-        server.execute(sql).addListener(f -> ctx.executor().execute(() -> {
+        target.execute(sql).addListener(f -> ctx.executor().execute(() -> {
+            if (f.isSuccess()) {
+                target.appliedSettings().clear();
+                target.appliedSettings().putAll(settings);
+            }
             if (state == State.CLOSED) {
                 releaseServer();
             } else if (f.isSuccess()) {
-                welcome();
+                onReady.run();
             } else {
                 String sqlState = f.cause() instanceof ServerLoginException e ? e.sqlState() : SqlState.CONNECTION_FAILURE;
                 fatal(sqlState, f.cause().getMessage());
@@ -271,12 +305,16 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
         server.parameters().forEach((name, value) -> ctx.write(new ParameterStatus(name, value)));
         ctx.write(cancelKey);
         ctx.writeAndFlush(new ReadyForQuery(server.transactionStatus()));
-        log.debug("client {} linked to {}", startup.user(), server);
+        log.debug("client {} logged in ({} mode) on {}", startup.user(), mode, server);
+        if (mode == PoolMode.TRANSACTION) {
+            // Idle between transactions: the connection serves others until the next one.
+            releaseServer();
+        }
     }
 
     // ---- linked: forwarding -----------------------------------------------------------------
 
-    private void forwardToServer(ByteBuf frame) {
+    private void onClientFrame(ByteBuf frame) {
         if (Frames.type(frame) == MessageTypes.TERMINATE) {
             frame.release();
             state = State.CLOSED;
@@ -284,7 +322,124 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
             ctx.close();
             return;
         }
-        server.forward(frame);
+        if (server != null && queued.isEmpty()) {
+            send(frame);
+            return;
+        }
+        queued.add(frame);
+        if (server == null && queued.size() == 1) {
+            // First message of a transaction: hold the client's input until a server is ready.
+            ctx.channel().config().setAutoRead(false);
+            connectForNextWork(this::startTransaction);
+        }
+    }
+
+    private void startTransaction() {
+        server.link(this);
+        ByteBuf frame;
+        while (server != null && (frame = queued.poll()) != null) {
+            send(frame);
+        }
+        if (server != null) {
+            server.flush();
+        }
+        ctx.channel().config().setAutoRead(true);
+    }
+
+    /** Forwards one client frame; in transaction mode statement names are mapped on the way. */
+    private void send(ByteBuf frame) {
+        if (mode == PoolMode.SESSION) {
+            server.forward(frame);
+            return;
+        }
+        switch (Frames.type(frame)) {
+            case MessageTypes.QUERY -> {
+                notePin(CStrings.read(Frames.payload(frame)));
+                server.forward(frame);
+            }
+            case MessageTypes.PARSE -> sendParse(frame);
+            case MessageTypes.BIND -> sendBind(frame);
+            case MessageTypes.DESCRIBE, MessageTypes.CLOSE -> sendStatementTarget(frame);
+            default -> server.forward(frame);
+        }
+    }
+
+    private void sendParse(ByteBuf frame) {
+        Parse parse = Parse.decode(Frames.payload(frame));
+        notePin(parse.query());
+        if (parse.name().isEmpty()) {
+            server.forward(frame);
+            return;
+        }
+        frame.release();
+        Parse renamed = statements.register(parse);
+        server.forward(encode(renamed));
+        rememberPrepared(renamed.name());
+    }
+
+    private void sendBind(ByteBuf frame) {
+        String name = StatementNames.ofBind(frame);
+        Parse renamed = name.isEmpty() ? null : statements.lookup(name).orElse(null);
+        if (renamed == null) {
+            server.forward(frame);
+            return;
+        }
+        ensurePrepared(renamed);
+        ByteBuf rewritten = StatementNames.rewriteBind(ctx.alloc(), frame, renamed.name());
+        frame.release();
+        server.forward(rewritten);
+    }
+
+    private void sendStatementTarget(ByteBuf frame) {
+        String name = StatementNames.targetKind(frame) == StatementNames.STATEMENT ? StatementNames.ofTarget(frame) : "";
+        boolean close = Frames.type(frame) == MessageTypes.CLOSE;
+        Parse renamed = name.isEmpty() ? null : (close ? statements.remove(name) : statements.lookup(name)).orElse(null);
+        if (renamed == null) {
+            server.forward(frame);
+            return;
+        }
+        if (close) {
+            server.removePreparedStatement(renamed.name());
+        } else {
+            ensurePrepared(renamed);
+        }
+        ByteBuf rewritten = StatementNames.rewriteTarget(ctx.alloc(), frame, renamed.name());
+        frame.release();
+        server.forward(rewritten);
+    }
+
+    /** Re-creates the client's statement on this server connection if it does not have it yet. */
+    private void ensurePrepared(Parse renamed) {
+        if (!server.hasPreparedStatement(renamed.name())) {
+            server.inject(encode(renamed));
+            rememberPrepared(renamed.name());
+        }
+    }
+
+    private void rememberPrepared(String name) {
+        String evicted = server.addPreparedStatement(name, context.maxPreparedStatements());
+        if (evicted != null) {
+            server.inject(encode(new Close(evicted)));
+        }
+    }
+
+    private ByteBuf encode(PgMessage message) {
+        ByteBuf buf = ctx.alloc().buffer();
+        message.encode(buf);
+        return buf;
+    }
+
+    /** Pins the client to its server connection the first time it changes session state. */
+    private void notePin(String sql) {
+        if (pinReason != null) {
+            return;
+        }
+        SessionStateDetector.detect(sql).ifPresent(reason -> {
+            pinReason = reason;
+            context.metrics().pinned(reason);
+            log.info("client {}@{} from {} pinned to {}: {} changes session state", startup.user(), startup.database(),
+                    clientAddress().getHostAddress(), server, reason.tag());
+        });
     }
 
     @Override
@@ -294,10 +449,17 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
 
     @Override
     public void onServerFrame(ByteBuf frame) {
-        if (state == State.LINKED) {
-            ctx.write(frame, ctx.voidPromise());
-        } else {
+        if (state != State.LINKED) {
             frame.release();
+            return;
+        }
+        boolean readyForQuery = Frames.type(frame) == MessageTypes.READY_FOR_QUERY;
+        ctx.write(frame, ctx.voidPromise());
+        if (readyForQuery && mode == PoolMode.TRANSACTION && pinReason == null
+                && server != null && queued.isEmpty() && server.isReusable()) {
+            // The transaction is over and nothing else is in flight: give the connection back.
+            ctx.flush();
+            releaseServer();
         }
     }
 
@@ -352,6 +514,13 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
         if (cancelKey != null) {
             context.registry().unregister(cancelKey);
         }
+        if (pinReason != null) {
+            context.metrics().unpinned(pinReason);
+        }
+        ByteBuf frame;
+        while ((frame = queued.poll()) != null) {
+            frame.release();
+        }
         ctx.fireChannelInactive();
     }
 
@@ -367,11 +536,15 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
         }
     }
 
+    /**
+     * Gives the server connection back. It is reset only when the client may have left session
+     * state on it: always in session mode, and in transaction mode once pinned.
+     */
     private void releaseServer() {
         ServerConnection released = server;
         if (released != null) {
             server = null;
-            pool.release(released);
+            pool.release(released, mode == PoolMode.SESSION || pinReason != null);
         }
     }
 

@@ -34,14 +34,22 @@ final class StartupParameters {
         return settings;
     }
 
-    /** One statement setting every value that differs from what the server reports; empty if none. */
-    static String setStatements(Map<String, String> settings, Map<String, String> serverReported) {
+    /**
+     * One statement bringing a server connection to the client's settings: SET what differs
+     * from the server's current value (reported, or set earlier by the pool), RESET what the pool
+     * set for a previous client and this one did not ask for. Empty when nothing differs.
+     */
+    static String syncStatements(Map<String, String> settings, Map<String, String> serverReported,
+                                 Map<String, String> applied) {
         StringBuilder sql = new StringBuilder();
         settings.forEach((name, value) -> {
-            if (!value.equals(serverReported.get(name))) {
+            String current = applied.containsKey(name) ? applied.get(name) : serverReported.get(name);
+            if (!value.equals(current)) {
                 sql.append("SET ").append(name).append(" TO '").append(value.replace("'", "''")).append("';");
             }
         });
+        applied.keySet().stream().filter(name -> !settings.containsKey(name))
+                .forEach(name -> sql.append("RESET ").append(name).append(';'));
         return sql.toString();
     }
 

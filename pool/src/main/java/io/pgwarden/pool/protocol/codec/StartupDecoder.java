@@ -26,6 +26,7 @@ public final class StartupDecoder extends ByteToMessageDecoder {
     public static final int MAX_STARTUP_LENGTH = 10_000;
 
     private final int maxFrameLength;
+    private boolean failed;
 
     /** @param maxFrameLength the limit for the regular-phase frames that follow */
     public StartupDecoder(int maxFrameLength) {
@@ -34,6 +35,21 @@ public final class StartupDecoder extends ByteToMessageDecoder {
 
     @Override
     protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
+        if (failed) {
+            // The client broke the protocol and is being closed: nothing it sends is decoded again.
+            in.skipBytes(in.readableBytes());
+            return;
+        }
+        try {
+            decodeNext(ctx, in, out);
+        } catch (ProtocolException e) {
+            failed = true;
+            in.skipBytes(in.readableBytes());
+            throw e;
+        }
+    }
+
+    private void decodeNext(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
         if (in.readableBytes() < 4) {
             return;
         }

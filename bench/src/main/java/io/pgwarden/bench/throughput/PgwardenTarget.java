@@ -1,0 +1,69 @@
+package io.pgwarden.bench.throughput;
+
+import io.pgwarden.router.config.RouterConfig;
+import io.pgwarden.router.listener.RouterServer;
+import io.pgwarden.router.routing.ListenerRole;
+import io.pgwarden.testkit.FreePorts;
+import io.pgwarden.testkit.PostgresNode;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/** The pgwarden router in this JVM, in session pool mode, in front of one primary. */
+public final class PgwardenTarget implements Target {
+
+    private static final String HOST = "127.0.0.1";
+
+    private final RouterServer router;
+    private final int poolSize;
+    private final AtomicBoolean closed = new AtomicBoolean();
+
+    private PgwardenTarget(RouterServer router, int poolSize) {
+        this.router = router;
+        this.poolSize = poolSize;
+    }
+
+    /**
+     * Starts the router on free loopback ports.
+     *
+     * @param userList userlist.txt-style file holding the password the router logs in to {@code primary} with
+     */
+    public static PgwardenTarget start(PostgresNode primary, Path userList, int poolSize) throws InterruptedException {
+        RouterConfig config = new RouterConfig(
+                new RouterConfig.Listen(HOST, FreePorts.next(), FreePorts.next()),
+                new RouterConfig.Topology("bench", List.of(
+                        new RouterConfig.Member(primary.name(), primary.host(), primary.port(), "primary"))),
+                new RouterConfig.Auth(userList, null),
+                new RouterConfig.Pool("session", 0, poolSize, null, null, null, null),
+                null, null, null);
+        return new PgwardenTarget(RouterServer.start(config), poolSize);
+    }
+
+    @Override
+    public String name() {
+        return "pgwarden";
+    }
+
+    @Override
+    public String description() {
+        return "pgwarden router in the bench JVM, session pool mode, pool max_size " + poolSize;
+    }
+
+    @Override
+    public String host() {
+        return HOST;
+    }
+
+    @Override
+    public int port() {
+        return router.port(ListenerRole.PRIMARY);
+    }
+
+    @Override
+    public void close() {
+        if (closed.compareAndSet(false, true)) {
+            router.close();
+        }
+    }
+}

@@ -1,0 +1,115 @@
+package io.pgwarden.pool.server;
+
+import io.pgwarden.pool.protocol.MessageTypes;
+
+import java.util.ArrayDeque;
+
+/**
+ * Knows which replies a server still owes, message by message, following the protocol's rules:
+ * each Parse/Bind/Close/Describe/Execute gets its own completion, Sync and Query end with
+ * ReadyForQuery, and after an error in an extended batch the server skips everything up to the
+ * next Sync. That lets the pool (a) release a connection only when nothing is in flight, and
+ * (b) swallow the replies to messages it injected itself (a re-Parse before a Bind, a Close of
+ * an evicted statement) without ever touching a reply the client is waiting for.
+ *
+ * <p>Called from the client's loop (sent) and the server's loop (received), hence synchronized;
+ * the two never contend for long.
+ */
+public final class ReplyTracker {
+
+    private record Pending(byte type, boolean injected) {
+    }
+
+    private final ArrayDeque<Pending> pending = new ArrayDeque<>();
+
+    /** Records a frontend message just written to the server. */
+    public synchronized void sent(byte type, boolean injected) {
+        switch (type) {
+            case MessageTypes.PARSE, MessageTypes.BIND, MessageTypes.CLOSE, MessageTypes.DESCRIBE,
+                 MessageTypes.EXECUTE, MessageTypes.SYNC, MessageTypes.QUERY, MessageTypes.FUNCTION_CALL ->
+                    pending.add(new Pending(type, injected));
+            default -> {
+                // Flush, CopyData/CopyDone/CopyFail and Terminate get no reply of their own.
+            }
+        }
+    }
+
+    /**
+     * Accounts for a reply from the server; returns false when the reply answers a message the
+     * pool injected and must not reach the client.
+     */
+    public synchronized boolean received(byte type) {
+        Pending head = pending.peek();
+        if (head == null) {
+            return true;
+        }
+        switch (type) {
+            case '1' -> {
+                return completes(MessageTypes.PARSE);
+            }
+            case '2' -> {
+                return completes(MessageTypes.BIND);
+            }
+            case '3' -> {
+                return completes(MessageTypes.CLOSE);
+            }
+            case 't' -> {
+                return !(head.type() == MessageTypes.DESCRIBE && head.injected());
+            }
+            case 'T', 'n' -> {
+                return head.type() == MessageTypes.DESCRIBE ? completes(MessageTypes.DESCRIBE) : true;
+            }
+            case 'C', 'I', 's' -> {
+                return head.type() == MessageTypes.EXECUTE ? completes(MessageTypes.EXECUTE) : true;
+            }
+            case MessageTypes.ERROR_RESPONSE -> {
+                onError(head);
+                return true;
+            }
+            case MessageTypes.READY_FOR_QUERY -> {
+                // Ends a Sync, Query or FunctionCall; anything before it was skipped.
+                while (!pending.isEmpty()) {
+                    Pending done = pending.poll();
+                    if (done.type() == MessageTypes.SYNC || done.type() == MessageTypes.QUERY
+                            || done.type() == MessageTypes.FUNCTION_CALL) {
+                        return !done.injected();
+                    }
+                }
+                return true;
+            }
+            default -> {
+                // Rows, copy data, notices, notifications, parameter status: part of the head's reply.
+                return true;
+            }
+        }
+    }
+
+    private boolean completes(byte expected) {
+        Pending head = pending.peek();
+        if (head != null && head.type() == expected) {
+            pending.poll();
+            return !head.injected();
+        }
+        return true;
+    }
+
+    private void onError(Pending head) {
+        if (head.type() == MessageTypes.QUERY || head.type() == MessageTypes.SYNC
+                || head.type() == MessageTypes.FUNCTION_CALL) {
+            return; // ReadyForQuery follows and closes it.
+        }
+        // The failing message, and everything after it up to the Sync, gets no reply.
+        while (!pending.isEmpty() && pending.peek().type() != MessageTypes.SYNC) {
+            pending.poll();
+        }
+    }
+
+    /** True when every message sent has been answered. */
+    public synchronized boolean isIdle() {
+        return pending.isEmpty();
+    }
+
+    public synchronized void clear() {
+        pending.clear();
+    }
+}

@@ -1,0 +1,110 @@
+package io.pgwarden.pool.server;
+
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class ReplyTrackerTest {
+
+    private final ReplyTracker tracker = new ReplyTracker();
+
+    private void sent(String types) {
+        for (char c : types.toCharArray()) {
+            tracker.sent((byte) c, false);
+        }
+    }
+
+    private boolean received(char type) {
+        return tracker.received((byte) type);
+    }
+
+    @Test
+    void extendedBatchIsIdleOnlyAfterReadyForQuery() {
+        sent("PBDES");
+        assertThat(received('1')).isTrue();
+        assertThat(received('2')).isTrue();
+        assertThat(received('T')).isTrue();
+        assertThat(received('D')).isTrue();
+        assertThat(received('C')).isTrue();
+        assertThat(tracker.isIdle()).isFalse();
+        assertThat(received('Z')).isTrue();
+        assertThat(tracker.isIdle()).isTrue();
+    }
+
+    @Test
+    void injectedParseReplyIsSwallowedAndTheClientsIsNot() {
+        tracker.sent((byte) 'P', true);
+        sent("BES");
+        assertThat(received('1')).isFalse();
+        assertThat(received('2')).isTrue();
+        assertThat(received('C')).isTrue();
+        assertThat(received('Z')).isTrue();
+        assertThat(tracker.isIdle()).isTrue();
+    }
+
+    @Test
+    void errorSkipsEverythingUpToSync() {
+        sent("PBES");
+        tracker.sent((byte) 'P', true);
+        sent("BES");
+        assertThat(received('E')).isTrue();
+        assertThat(received('Z')).isTrue();
+        assertThat(tracker.isIdle()).isFalse();
+        // Second batch: the injected Parse's reply is still recognized.
+        assertThat(received('1')).isFalse();
+        assertThat(received('2')).isTrue();
+        assertThat(received('C')).isTrue();
+        assertThat(received('Z')).isTrue();
+        assertThat(tracker.isIdle()).isTrue();
+    }
+
+    @Test
+    void simpleQueryWithSeveralStatementsEndsAtReadyForQuery() {
+        sent("Q");
+        assertThat(received('T')).isTrue();
+        assertThat(received('D')).isTrue();
+        assertThat(received('C')).isTrue();
+        assertThat(received('E')).isTrue();
+        assertThat(tracker.isIdle()).isFalse();
+        assertThat(received('Z')).isTrue();
+        assertThat(tracker.isIdle()).isTrue();
+    }
+
+    @Test
+    void pipelinedQueriesNeedAllTheirReadyForQuery() {
+        sent("QQ");
+        received('C');
+        received('Z');
+        assertThat(tracker.isIdle()).isFalse();
+        received('C');
+        received('Z');
+        assertThat(tracker.isIdle()).isTrue();
+    }
+
+    @Test
+    void injectedCloseAndDescribeStatementReplies() {
+        tracker.sent((byte) 'C', true);
+        sent("DS");
+        assertThat(received('3')).isFalse();
+        assertThat(received('t')).isTrue();
+        assertThat(received('T')).isTrue();
+        assertThat(received('Z')).isTrue();
+        assertThat(tracker.isIdle()).isTrue();
+    }
+
+    @Test
+    void flushAndCopyDataExpectNoReply() {
+        sent("PBEH");
+        received('1');
+        received('2');
+        received('C');
+        assertThat(tracker.isIdle()).isTrue();
+        sent("Q");
+        received('G');
+        sent("dddc");
+        received('C');
+        assertThat(tracker.isIdle()).isFalse();
+        received('Z');
+        assertThat(tracker.isIdle()).isTrue();
+    }
+}

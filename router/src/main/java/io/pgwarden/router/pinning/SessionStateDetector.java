@@ -1,0 +1,129 @@
+package io.pgwarden.router.pinning;
+
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * Recognizes SQL that leaves state in the session — state a transaction pool would leak to the
+ * next client or lose when the client moves to another server connection. A client that sends
+ * such SQL is pinned to its server connection instead. Errs on the side of pinning.
+ */
+public final class SessionStateDetector {
+
+    private static final Set<String> SESSION_ADVISORY_LOCKS = Set.of(
+            "PG_ADVISORY_LOCK", "PG_ADVISORY_LOCK_SHARED", "PG_TRY_ADVISORY_LOCK", "PG_TRY_ADVISORY_LOCK_SHARED");
+    /** SET forms that last only until the transaction ends. */
+    private static final Set<String> TRANSACTION_SCOPED_SET = Set.of("LOCAL", "TRANSACTION", "CONSTRAINTS");
+
+    private SessionStateDetector() {
+    }
+
+    /** Why this SQL text would change session state, or empty if it does not. */
+    public static Optional<PinReason> detect(String sql) {
+        if (!mayMatter(sql)) {
+            return Optional.empty();
+        }
+        for (List<String> statement : SqlTokenizer.statements(sql)) {
+            Optional<PinReason> reason = inspect(statement);
+            if (reason.isPresent()) {
+                return reason;
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** A cheap pre-check: most queries contain none of these letters sequences at all. */
+    private static boolean mayMatter(String sql) {
+        String upper = sql.toUpperCase(java.util.Locale.ROOT);
+        return upper.contains("SET") || upper.contains("LISTEN") || upper.contains("ADVISORY")
+                || upper.contains("TEMP") || upper.contains("PREPARE") || upper.contains("HOLD")
+                || upper.contains("LOAD");
+    }
+
+    private static Optional<PinReason> inspect(List<String> tokens) {
+        String first = tokens.get(0);
+        String second = tokens.size() > 1 ? tokens.get(1) : "";
+        switch (first) {
+            case "SET" -> {
+                if (!TRANSACTION_SCOPED_SET.contains(second)) {
+                    return Optional.of(PinReason.SET);
+                }
+            }
+            case "RESET" -> {
+                return Optional.of(PinReason.RESET);
+            }
+            case "LISTEN" -> {
+                return Optional.of(PinReason.LISTEN);
+            }
+            case "LOAD" -> {
+                return Optional.of(PinReason.LOAD);
+            }
+            case "PREPARE" -> {
+                if (!second.equals("TRANSACTION")) {
+                    return Optional.of(PinReason.PREPARE);
+                }
+            }
+            case "DECLARE" -> {
+                if (containsPair(tokens, "WITH", "HOLD")) {
+                    return Optional.of(PinReason.WITH_HOLD_CURSOR);
+                }
+            }
+            case "CREATE" -> {
+                if (isTemporary(second) || (second.equals("LOCAL") || second.equals("GLOBAL"))
+                        && tokens.size() > 2 && isTemporary(tokens.get(2))) {
+                    return Optional.of(PinReason.TEMP_TABLE);
+                }
+            }
+            default -> {
+            }
+        }
+        for (int i = 0; i + 1 < tokens.size(); i++) {
+            String token = tokens.get(i);
+            if (!tokens.get(i + 1).equals("(")) {
+                continue;
+            }
+            if (SESSION_ADVISORY_LOCKS.contains(token)) {
+                return Optional.of(PinReason.ADVISORY_LOCK);
+            }
+            if (token.equals("SET_CONFIG") && !lastArgumentIsTrue(tokens, i + 1)) {
+                return Optional.of(PinReason.SET_CONFIG);
+            }
+        }
+        // SELECT ... INTO TEMP creates a temporary table too.
+        if (first.equals("SELECT") && (containsPair(tokens, "INTO", "TEMP") || containsPair(tokens, "INTO", "TEMPORARY"))) {
+            return Optional.of(PinReason.TEMP_TABLE);
+        }
+        return Optional.empty();
+    }
+
+    private static boolean isTemporary(String token) {
+        return token.equals("TEMP") || token.equals("TEMPORARY");
+    }
+
+    private static boolean containsPair(List<String> tokens, String a, String b) {
+        for (int i = 0; i + 1 < tokens.size(); i++) {
+            if (tokens.get(i).equals(a) && tokens.get(i + 1).equals(b)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** set_config(name, value, is_local): only a literal {@code true} keeps the change transaction-local. */
+    private static boolean lastArgumentIsTrue(List<String> tokens, int openParen) {
+        int depth = 0;
+        for (int i = openParen; i < tokens.size(); i++) {
+            String token = tokens.get(i);
+            if (token.equals("(")) {
+                depth++;
+            } else if (token.equals(")")) {
+                depth--;
+                if (depth == 0) {
+                    return i > 0 && tokens.get(i - 1).equals("TRUE");
+                }
+            }
+        }
+        return false;
+    }
+}
