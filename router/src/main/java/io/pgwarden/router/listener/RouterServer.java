@@ -71,7 +71,8 @@ public final class RouterServer implements AutoCloseable {
     public static RouterServer start(RouterConfig config) throws InterruptedException {
         Transport transport = Transport.best();
         EventLoopGroup acceptors = transport.newGroup(1, "pgwarden-accept");
-        EventLoopGroup workers = transport.newGroup(0, "pgwarden-io");
+        // One loop per core: more threads than cores only adds context switches on the data path.
+        EventLoopGroup workers = transport.newGroup(Runtime.getRuntime().availableProcessors(), "pgwarden-io");
         TopologySource topology = new StaticTopologySource(staticTopology(config.topology()));
         topology.start();
         ServerConnector connector = new ServerConnector(transport.channelType(), config.server().connectTimeout());
