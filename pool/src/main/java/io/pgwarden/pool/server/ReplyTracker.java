@@ -17,17 +17,26 @@ import java.util.ArrayDeque;
  */
 public final class ReplyTracker {
 
+    /**
+     * A message awaiting its reply: the type byte, with the high bit set when the pool injected
+     * it. Type bytes are ASCII, so the bit is free, and boxed bytes are cached: no allocation.
+     */
     private record Pending(byte type, boolean injected) {
+        static Pending of(byte code) {
+            return new Pending((byte) (code & 0x7F), (code & 0x80) != 0);
+        }
     }
 
-    private final ArrayDeque<Pending> pending = new ArrayDeque<>();
+    private static final int INJECTED = 0x80;
+
+    private final ArrayDeque<Byte> pending = new ArrayDeque<>();
 
     /** Records a frontend message just written to the server. */
     public synchronized void sent(byte type, boolean injected) {
         switch (type) {
             case MessageTypes.PARSE, MessageTypes.BIND, MessageTypes.CLOSE, MessageTypes.DESCRIBE,
                  MessageTypes.EXECUTE, MessageTypes.SYNC, MessageTypes.QUERY, MessageTypes.FUNCTION_CALL ->
-                    pending.add(new Pending(type, injected));
+                    pending.add((byte) (injected ? type | INJECTED : type));
             default -> {
                 // Flush, CopyData/CopyDone/CopyFail and Terminate get no reply of their own.
             }
@@ -39,10 +48,11 @@ public final class ReplyTracker {
      * pool injected and must not reach the client.
      */
     public synchronized boolean received(byte type) {
-        Pending head = pending.peek();
-        if (head == null) {
+        Byte code = pending.peek();
+        if (code == null) {
             return true;
         }
+        Pending head = Pending.of(code);
         switch (type) {
             case '1' -> {
                 return completes(MessageTypes.PARSE);
@@ -69,7 +79,7 @@ public final class ReplyTracker {
             case MessageTypes.READY_FOR_QUERY -> {
                 // Ends a Sync, Query or FunctionCall; anything before it was skipped.
                 while (!pending.isEmpty()) {
-                    Pending done = pending.poll();
+                    Pending done = Pending.of(pending.poll());
                     if (done.type() == MessageTypes.SYNC || done.type() == MessageTypes.QUERY
                             || done.type() == MessageTypes.FUNCTION_CALL) {
                         return !done.injected();
@@ -85,7 +95,8 @@ public final class ReplyTracker {
     }
 
     private boolean completes(byte expected) {
-        Pending head = pending.peek();
+        Byte code = pending.peek();
+        Pending head = code == null ? null : Pending.of(code);
         if (head != null && head.type() == expected) {
             pending.poll();
             return !head.injected();
@@ -99,7 +110,7 @@ public final class ReplyTracker {
             return; // ReadyForQuery follows and closes it.
         }
         // The failing message, and everything after it up to the Sync, gets no reply.
-        while (!pending.isEmpty() && pending.peek().type() != MessageTypes.SYNC) {
+        while (!pending.isEmpty() && (pending.peek() & ~INJECTED) != MessageTypes.SYNC) {
             pending.poll();
         }
     }

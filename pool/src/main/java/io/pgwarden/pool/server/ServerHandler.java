@@ -80,15 +80,16 @@ final class ServerHandler extends ChannelInboundHandlerAdapter {
 
     /** Commands that wipe what the pool tracks on this connection. */
     private void noteCommandComplete(ByteBuf frame) {
-        ByteBuf payload = Frames.payload(frame);
-        if (payload.readableBytes() < 9) {
+        int tag = frame.readerIndex() + Frames.HEADER_LENGTH;
+        // Most tags are SELECT/INSERT/UPDATE: look at the first byte before building a string.
+        if (frame.readableBytes() < Frames.HEADER_LENGTH + 11 || frame.getByte(tag) != 'D') {
             return;
         }
-        String tag = payload.toString(java.nio.charset.StandardCharsets.US_ASCII);
-        if (tag.startsWith("DISCARD ALL") || tag.startsWith("DEALLOCATE ALL")) {
+        String text = frame.toString(tag, frame.readableBytes() - Frames.HEADER_LENGTH, java.nio.charset.StandardCharsets.US_ASCII);
+        if (text.startsWith("DISCARD ALL") || text.startsWith("DEALLOCATE ALL")) {
             server.forgetPreparedStatements();
         }
-        if (tag.startsWith("DISCARD ALL")) {
+        if (text.startsWith("DISCARD ALL")) {
             server.forgetAppliedSettings();
         }
     }
