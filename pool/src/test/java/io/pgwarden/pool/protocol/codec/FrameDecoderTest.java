@@ -135,6 +135,29 @@ class FrameDecoderTest {
     }
 
     @Test
+    void nothingIsDecodedAfterABadLength() {
+        // A stream with a broken frame cannot be resynchronised: what follows is not taken for frames.
+        ByteBuf bytes = Unpooled.buffer().writeByte(MessageTypes.QUERY).writeInt(2);
+        new Query("SELECT 1").encode(bytes);
+
+        assertThatThrownBy(() -> channel.writeInbound(bytes)).isInstanceOf(DecoderException.class);
+        assertThat(channel.writeInbound(encode(new Query("SELECT 2")))).isFalse();
+        assertThat((Object) channel.readInbound()).isNull();
+        assertThat(channel.finish()).isFalse();
+    }
+
+    @Test
+    void nothingIsDecodedAfterAnOversizedFrame() {
+        ByteBuf bytes = Unpooled.buffer().writeByte(MessageTypes.QUERY).writeInt(MAX_FRAME + 10).writeZero(MAX_FRAME + 6);
+        new Query("SELECT 1").encode(bytes);
+
+        assertThatThrownBy(() -> channel.writeInbound(bytes)).isInstanceOf(DecoderException.class);
+        assertThat(channel.writeInbound(encode(new Query("SELECT 2")))).isFalse();
+        assertThat((Object) channel.readInbound()).isNull();
+        assertThat(channel.finish()).isFalse();
+    }
+
+    @Test
     void truncatedFrameYieldsNothing() {
         ByteBuf frame = encode(new Query("SELECT 1"));
         channel.writeInbound(frame.readRetainedSlice(frame.readableBytes() - 1));
