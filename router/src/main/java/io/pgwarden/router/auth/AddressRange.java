@@ -1,7 +1,8 @@
 package io.pgwarden.router.auth;
 
+import io.netty.util.NetUtil;
+
 import java.net.InetAddress;
-import java.net.UnknownHostException;
 
 /** A CIDR block ({@code 10.0.0.0/8}, {@code ::1/128}), a single address, or {@code all}. */
 public record AddressRange(byte[] network, int prefixLength) {
@@ -14,15 +15,10 @@ public record AddressRange(byte[] network, int prefixLength) {
         }
         int slash = text.indexOf('/');
         String host = slash < 0 ? text : text.substring(0, slash);
-        if (!host.matches("[0-9a-fA-F:.]+")) {
-            // Only literal addresses: a name would mean a DNS lookup per login.
+        // Only literal addresses: a host name would mean DNS lookups.
+        byte[] bytes = NetUtil.createByteArrayFromIpAddressString(host);
+        if (bytes == null) {
             throw new IllegalArgumentException("address must be 'all', an IP address or a CIDR block, got '" + text + "'");
-        }
-        byte[] bytes;
-        try {
-            bytes = InetAddress.getByName(host).getAddress();
-        } catch (UnknownHostException e) {
-            throw new IllegalArgumentException("not an IP address: '" + text + "'");
         }
         int prefix;
         try {
