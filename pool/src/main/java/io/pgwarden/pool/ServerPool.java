@@ -71,7 +71,7 @@ public final class ServerPool {
         boolean open = false;
         synchronized (lock) {
             if (closed) {
-                promise.setFailure(new IllegalStateException("pool " + key + " is closed"));
+                promise.setFailure(new PoolClosedException("pool " + key + " is closed"));
                 return promise;
             }
             ready = takeIdle(loop);
@@ -137,6 +137,15 @@ public final class ServerPool {
                 server.close();
             }
         });
+    }
+
+    /** Takes back a connection that must never be used again (its node was fenced): closes it. */
+    public void discard(ServerConnection server) {
+        server.unlink();
+        synchronized (lock) {
+            active--;
+        }
+        server.close();
     }
 
     private void hand(ServerConnection server, Promise<ServerConnection> promise) {
@@ -292,7 +301,7 @@ public final class ServerPool {
             waiters.clear();
         }
         toClose.forEach(ServerConnection::close);
-        pending.forEach(w -> w.promise().tryFailure(new IllegalStateException("pool " + key + " closed")));
+        pending.forEach(w -> w.promise().tryFailure(new PoolClosedException("pool " + key + " closed")));
     }
 
     /** A client queued for a connection, and the loop it lives on. */

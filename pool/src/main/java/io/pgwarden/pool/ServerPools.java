@@ -40,6 +40,20 @@ public final class ServerPools implements AutoCloseable {
         pools.values().forEach(p -> p.updateSettings(settings.apply(p.key())));
     }
 
+    /**
+     * Forgets every pool of a node: idle connections close now, busy ones when released. A later
+     * client gets a fresh pool, should the node become usable again.
+     */
+    public void closeNode(String node) {
+        pools.values().removeIf(pool -> {
+            if (pool.key().node().equals(node)) {
+                pool.close();
+                return true;
+            }
+            return false;
+        });
+    }
+
     public List<PoolStats> stats() {
         return pools.values().stream().map(ServerPool::stats).toList();
     }

@@ -150,6 +150,7 @@ public final class ConfigLoader {
         check.that(size >= 1024 && size <= 1024L * 1024 * 1024, "limits.max_message_size", "must be between 1kB and 1GB");
         check.positive("limits.auth_timeout", limits.authTimeout());
         check.positive("server.connect_timeout", config.server().connectTimeout());
+        check.positive("routing.connect_wait_timeout", config.routing().connectWaitTimeout());
     }
 
     private static String keyOf(JsonMappingException e) {

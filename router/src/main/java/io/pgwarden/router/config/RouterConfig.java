@@ -18,7 +18,7 @@ public record RouterConfig(Listen listen, Topology topology, Auth auth, Pool poo
         auth = Objects.requireNonNullElseGet(auth, () -> new Auth(null, null));
         pool = Objects.requireNonNullElseGet(pool, () -> new Pool(null, null, null, null, null, null, null, null, null));
         limits = Objects.requireNonNullElseGet(limits, () -> new Limits(null, null, null, null));
-        routing = Objects.requireNonNullElseGet(routing, () -> new Routing(null));
+        routing = Objects.requireNonNullElseGet(routing, () -> new Routing(null, null, null, null));
         server = Objects.requireNonNullElseGet(server, () -> new Server(null));
     }
 
@@ -123,10 +123,23 @@ public record RouterConfig(Listen listen, Topology topology, Auth auth, Pool poo
         }
     }
 
-    /** @param replicaFallbackToPrimary send replica-port clients to the primary when no replica is up */
-    public record Routing(Boolean replicaFallbackToPrimary) {
+    /**
+     * @param replicaFallbackToPrimary send replica-port clients to the primary when no replica is up
+     * @param maxLag                   replicas lagging more than this get no new reads
+     * @param fenceReplicasOnIsolation stop replica reads too while the topology store is unreachable
+     * @param connectWaitTimeout       how long new primary-port work waits for a primary (switchover)
+     */
+    public record Routing(Boolean replicaFallbackToPrimary, DataSize maxLag, Boolean fenceReplicasOnIsolation,
+                          Duration connectWaitTimeout) {
         public Routing {
             replicaFallbackToPrimary = Objects.requireNonNullElse(replicaFallbackToPrimary, false);
+            maxLag = Objects.requireNonNullElse(maxLag, new DataSize(16L * 1024 * 1024));
+            fenceReplicasOnIsolation = Objects.requireNonNullElse(fenceReplicasOnIsolation, false);
+            connectWaitTimeout = Objects.requireNonNullElse(connectWaitTimeout, Duration.ofSeconds(30));
+        }
+
+        public Routing(Boolean replicaFallbackToPrimary) {
+            this(replicaFallbackToPrimary, null, null, null);
         }
     }
 

@@ -26,6 +26,8 @@ import io.pgwarden.router.config.ConfigException;
 import io.pgwarden.router.config.RouterConfig;
 import io.pgwarden.router.routing.ListenerRole;
 import io.pgwarden.router.routing.Router;
+import io.pgwarden.router.routing.RoutingSettings;
+import io.pgwarden.router.fencing.Fencer;
 import io.pgwarden.router.session.CancelForwarder;
 import io.pgwarden.router.session.ClientRegistry;
 import io.pgwarden.router.session.ClientSession;
@@ -74,16 +76,22 @@ public final class RouterServer implements AutoCloseable {
         // One loop per core: more threads than cores only adds context switches on the data path.
         EventLoopGroup workers = transport.newGroup(Runtime.getRuntime().availableProcessors(), "pgwarden-io");
         TopologySource topology = new StaticTopologySource(staticTopology(config.topology()));
-        topology.start();
         ServerConnector connector = new ServerConnector(transport.channelType(), config.server().connectTimeout());
         PoolSettings poolSettings = poolSettings(config.pool());
         ServerPools pools = new ServerPools(connector, workers, key -> poolSettings);
         ClientRegistry registry = new ClientRegistry();
         RouterMetrics metrics = new RouterMetrics();
+        RouterConfig.Routing routing = config.routing();
+        Router router = new Router(new RoutingSettings(routing.replicaFallbackToPrimary(), routing.maxLag().bytes(),
+                routing.fenceReplicasOnIsolation(), routing.connectWaitTimeout()), metrics);
+        // The router takes each snapshot in first; the fencer then acts on the new view.
+        topology.addListener(router);
+        topology.addListener(new Fencer(router, registry, pools));
+        topology.start();
         SessionContext context = new SessionContext(
                 new HbaRules(config.auth().hba().stream().map(HbaRule::from).toList()),
                 new CredentialStore(loadUsers(config.auth())),
-                new Router(topology, config.routing().replicaFallbackToPrimary()),
+                router,
                 pools, registry,
                 new CancelForwarder(transport.channelType(), config.server().connectTimeout()),
                 config.limits(), PoolModes.from(config.pool()), config.pool().maxPreparedStatements(), metrics);

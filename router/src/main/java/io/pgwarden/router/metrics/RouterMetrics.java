@@ -1,5 +1,6 @@
 package io.pgwarden.router.metrics;
 
+import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
@@ -15,6 +16,12 @@ public final class RouterMetrics {
 
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final Map<PinReason, AtomicInteger> pinned = new EnumMap<>(PinReason.class);
+    private final Counter staleLeaders = Counter.builder("pgwarden_stale_leader")
+            .description("Leaders seen on a timeline behind one already seen, and not routed to")
+            .register(registry);
+    private final Counter fencedClients = Counter.builder("pgwarden_fenced_clients")
+            .description("Clients cut because their server stopped being the primary or a readable replica")
+            .register(registry);
 
     public RouterMetrics() {
         for (PinReason reason : PinReason.values()) {
@@ -33,6 +40,22 @@ public final class RouterMetrics {
 
     public void unpinned(PinReason reason) {
         pinned.get(reason).decrementAndGet();
+    }
+
+    public void staleLeader() {
+        staleLeaders.increment();
+    }
+
+    public double staleLeaders() {
+        return staleLeaders.count();
+    }
+
+    public void fencedClient() {
+        fencedClients.increment();
+    }
+
+    public double fencedClients() {
+        return fencedClients.count();
     }
 
     public int pinnedClients(PinReason reason) {

@@ -1,41 +1,104 @@
 package io.pgwarden.router.routing;
 
+import io.netty.channel.EventLoop;
+import io.netty.util.concurrent.Future;
+import io.netty.util.concurrent.Promise;
 import io.pgwarden.discovery.Member;
 import io.pgwarden.discovery.Topology;
-import io.pgwarden.discovery.TopologySource;
+import io.pgwarden.discovery.TopologyListener;
+import io.pgwarden.router.metrics.RouterMetrics;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * Decides which nodes may serve a new client: the primary for the primary port; for the replica
- * port the running replicas in round-robin order (so a failed connect can fall through to the
- * next), then the primary if the config allows that fallback.
+ * Turns topology snapshots into routing decisions. The primary port gets the member that holds
+ * the leader key — unless the store is unreachable, a switchover is pending, or the holder's
+ * timeline is behind one already seen (a stale primary that re-took the key): then there is no
+ * primary, and new work waits up to {@code connect_wait_timeout} for one. The replica port gets
+ * the running replicas within {@code max_lag}, in round-robin order.
  */
-public final class Router {
+public final class Router implements TopologyListener {
 
-    private final TopologySource topology;
-    private final boolean replicaFallbackToPrimary;
+    private static final Logger log = LoggerFactory.getLogger(Router.class);
+
+    private final RoutingSettings settings;
+    private final RouterMetrics metrics;
     private final AtomicInteger nextReplica = new AtomicInteger();
+    private final List<Promise<Void>> primaryWaiters = new ArrayList<>();
+    private volatile RoutingView view;
+    /** Touched only by the topology source's thread. */
+    private long highestTimeline;
+    private String reportedStaleLeader;
 
-    public Router(TopologySource topology, boolean replicaFallbackToPrimary) {
-        this.topology = topology;
-        this.replicaFallbackToPrimary = replicaFallbackToPrimary;
+    public Router(RoutingSettings settings, RouterMetrics metrics) {
+        this.settings = settings;
+        this.metrics = metrics;
     }
 
-    public Topology topology() {
-        return topology.current();
+    @Override
+    public void onTopology(Topology topology) {
+        Optional<Member> holder = trustedKeyHolder(topology);
+        Optional<Member> primary = topology.switchoverPending() ? Optional.empty() : holder;
+        List<Member> readable = !topology.dcsReachable() && settings.fenceReplicasOnIsolation()
+                ? List.of()
+                : topology.replicas().stream().filter(this::fitForReads).toList();
+        view = new RoutingView(topology, holder, primary, readable);
+        if (primary.isPresent()) {
+            List<Promise<Void>> ready;
+            synchronized (primaryWaiters) {
+                ready = new ArrayList<>(primaryWaiters);
+                primaryWaiters.clear();
+            }
+            ready.forEach(p -> p.trySuccess(null));
+        }
+    }
+
+    private Optional<Member> trustedKeyHolder(Topology topology) {
+        topology.members().forEach(m -> highestTimeline = Math.max(highestTimeline, m.timeline()));
+        Optional<Member> holder = topology.primary();
+        if (holder.isPresent() && holder.get().timeline() > 0 && holder.get().timeline() < highestTimeline) {
+            Member stale = holder.get();
+            String report = stale.name() + "@" + stale.timeline();
+            if (!report.equals(reportedStaleLeader)) {
+                reportedStaleLeader = report;
+                metrics.staleLeader();
+                log.error("leader {} is on timeline {}, behind timeline {} already seen in cluster {}: not routing writes to it",
+                        stale.name(), stale.timeline(), highestTimeline, topology.cluster());
+            }
+            return Optional.empty();
+        }
+        return holder;
+    }
+
+    private boolean fitForReads(Member replica) {
+        boolean lagOk = replica.lagBytes() < 0 || replica.lagBytes() <= settings.maxLagBytes();
+        return lagOk && !"true".equalsIgnoreCase(replica.tags().getOrDefault("noloadbalance", "false"));
+    }
+
+    public RoutingView view() {
+        return view;
+    }
+
+    public Duration connectWaitTimeout() {
+        return settings.connectWaitTimeout();
     }
 
     /** Candidates in the order to try them; never empty. */
     public List<Member> candidates(ListenerRole role) throws NoServerAvailableException {
-        Topology current = topology.current();
+        RoutingView current = view;
+        String cluster = current.topology().cluster();
         if (role == ListenerRole.PRIMARY) {
             return List.of(current.primary().orElseThrow(() -> new NoServerAvailableException(
-                    "no primary is available in cluster \"" + current.cluster() + "\"")));
+                    "no primary is available in cluster \"" + cluster + "\"")));
         }
-        List<Member> replicas = current.replicas();
+        List<Member> replicas = current.readable();
         List<Member> ordered = new ArrayList<>(replicas.size() + 1);
         if (!replicas.isEmpty()) {
             int start = Math.floorMod(nextReplica.getAndIncrement(), replicas.size());
@@ -43,13 +106,43 @@ public final class Router {
                 ordered.add(replicas.get((start + i) % replicas.size()));
             }
         }
-        if (replicaFallbackToPrimary) {
+        if (settings.replicaFallbackToPrimary()) {
             current.primary().ifPresent(ordered::add);
         }
         if (ordered.isEmpty()) {
-            throw new NoServerAvailableException("no healthy replica is available in cluster \""
-                    + current.cluster() + "\"" + (replicaFallbackToPrimary ? " and no primary either" : ""));
+            throw new NoServerAvailableException("no healthy replica is available in cluster \"" + cluster + "\""
+                    + (settings.replicaFallbackToPrimary() ? " and no primary either" : ""));
         }
         return ordered;
+    }
+
+    public boolean allowsReadsFrom(String node) {
+        RoutingView current = view;
+        return current.isReadable(node)
+                || settings.replicaFallbackToPrimary() && current.primary().map(m -> m.name().equals(node)).orElse(false);
+    }
+
+    /**
+     * Completes on {@code loop} once a primary can take new work, or fails after
+     * {@code connect_wait_timeout}: what holds clients through a switchover instead of failing them.
+     */
+    public Future<Void> awaitPrimary(EventLoop loop) {
+        Promise<Void> promise = loop.newPromise();
+        synchronized (primaryWaiters) {
+            if (view.primary().isPresent()) {
+                promise.setSuccess(null);
+                return promise;
+            }
+            primaryWaiters.add(promise);
+        }
+        long timeout = settings.connectWaitTimeout().toMillis();
+        loop.schedule(() -> {
+            synchronized (primaryWaiters) {
+                primaryWaiters.remove(promise);
+            }
+            promise.tryFailure(new NoServerAvailableException("no primary became available in cluster \""
+                    + view.topology().cluster() + "\" within connect_wait_timeout (" + timeout + " ms)"));
+        }, timeout, TimeUnit.MILLISECONDS);
+        return promise;
     }
 }

@@ -68,6 +68,11 @@ public final class ClientRegistry {
         return Optional.ofNullable(byCancelKey.get(pack(new BackendKeyData(processId, secretKey))));
     }
 
+    /** Visits every logged-in client. */
+    public void forEachSession(java.util.function.Consumer<ClientSession> action) {
+        byCancelKey.values().forEach(action);
+    }
+
     public int clientCount() {
         return clients.get();
     }

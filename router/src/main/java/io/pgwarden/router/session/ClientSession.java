@@ -11,6 +11,7 @@ import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.pgwarden.discovery.Member;
+import io.pgwarden.pool.PoolClosedException;
 import io.pgwarden.pool.PoolKey;
 import io.pgwarden.pool.PoolMode;
 import io.pgwarden.pool.PoolTimeoutException;
@@ -44,6 +45,7 @@ import io.pgwarden.router.pinning.PinReason;
 import io.pgwarden.router.pinning.SessionStateDetector;
 import io.pgwarden.router.routing.ListenerRole;
 import io.pgwarden.router.routing.NoServerAvailableException;
+import io.pgwarden.router.routing.RoutingView;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -227,13 +229,56 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
         connectForNextWork(this::welcome);
     }
 
-    /** Finds a server for the client's next piece of work, by the topology as it is now. */
+    /**
+     * Finds a server for the client's next piece of work, by the topology as it is now. With no
+     * primary (switchover pending, leader key gone, store unreachable) work for the primary port
+     * is held until one appears, up to connect_wait_timeout.
+     */
     private void connectForNextWork(Runnable onReady) {
         try {
             connect(context.router().candidates(role), 0, onReady);
         } catch (NoServerAvailableException e) {
-            fatal(SqlState.CANNOT_CONNECT_NOW, e.getMessage());
+            if (role != ListenerRole.PRIMARY) {
+                fatal(SqlState.CANNOT_CONNECT_NOW, e.getMessage());
+                return;
+            }
+            context.router().awaitPrimary(ctx.channel().eventLoop()).addListener(f -> {
+                if (state == State.CLOSED) {
+                    return;
+                }
+                if (f.isSuccess()) {
+                    connectForNextWork(onReady);
+                } else {
+                    fatal(SqlState.CANNOT_CONNECT_NOW, f.cause().getMessage());
+                }
+            });
         }
+    }
+
+    /**
+     * The topology changed: if this client's server connection may no longer be used — it is
+     * not the leader-key holder (primary port) or no longer fit for reads (replica port) — the
+     * client is cut, so not one more statement reaches that node. A transaction-mode client
+     * between transactions holds no connection and simply goes to the new node next time.
+     */
+    public void fence(RoutingView view, String reason) {
+        ctx.executor().execute(() -> {
+            ServerConnection current = server;
+            if (current == null || state == State.CLOSED) {
+                return;
+            }
+            String node = current.key().node();
+            boolean allowed = role == ListenerRole.PRIMARY
+                    ? view.holdsKey(node)
+                    : context.router().allowsReadsFrom(node) || mode == PoolMode.TRANSACTION;
+            if (!allowed) {
+                context.metrics().fencedClient();
+                server = null;
+                pool.discard(current);
+                fatal(SqlState.ADMIN_SHUTDOWN, "terminating connection: " + reason
+                        + "; server " + node + " may no longer be used, reconnect");
+            }
+        });
     }
 
     private void connect(List<Member> candidates, int index, Runnable onReady) {
@@ -257,6 +302,11 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
                 return;
             }
             Throwable cause = f.cause();
+            if (cause instanceof PoolClosedException) {
+                // The node was fenced while we waited: route again by the new topology.
+                connectForNextWork(onReady);
+                return;
+            }
             boolean unreachable = cause instanceof ServerLoginException e && e.sqlState().startsWith("08");
             if (unreachable && index + 1 < candidates.size()) {
                 log.info("server {} unreachable, trying {}: {}", member.name(), candidates.get(index + 1).name(), cause.getMessage());
