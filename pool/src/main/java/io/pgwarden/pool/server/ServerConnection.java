@@ -28,6 +28,7 @@ public final class ServerConnection {
     private final PoolKey key;
     private final BackendKeyData backendKey;
     private final Map<String, String> parameters;
+    private final Map<String, String> initialParameters;
     private final long createdAtNanos = System.nanoTime();
     private final ReplyTracker replies = new ReplyTracker();
     /** True when the last reply was a ReadyForQuery that answered everything sent. */
@@ -45,6 +46,7 @@ public final class ServerConnection {
         this.key = key;
         this.backendKey = backendKey;
         this.parameters = new ConcurrentHashMap<>(parameters);
+        this.initialParameters = Map.copyOf(parameters);
     }
 
     public PoolKey key() {
@@ -67,6 +69,11 @@ public final class ServerConnection {
     /** The parameters the server has reported so far (server_version, TimeZone, ...). */
     public Map<String, String> parameters() {
         return Map.copyOf(parameters);
+    }
+
+    /** The parameters as reported at login: this user's defaults on this server. */
+    public Map<String, String> initialParameters() {
+        return initialParameters;
     }
 
     public TransactionStatus transactionStatus() {

@@ -71,11 +71,15 @@ public final class RouterServer implements AutoCloseable {
 
     /** Binds both ports and starts serving; fails (and cleans up) if either port is taken. */
     public static RouterServer start(RouterConfig config) throws InterruptedException {
+        return start(config, new StaticTopologySource(staticTopology(config.topology())));
+    }
+
+    /** As {@link #start(RouterConfig)}, following the given topology source instead of the config's. */
+    public static RouterServer start(RouterConfig config, TopologySource topology) throws InterruptedException {
         Transport transport = Transport.best();
         EventLoopGroup acceptors = transport.newGroup(1, "pgwarden-accept");
         // One loop per core: more threads than cores only adds context switches on the data path.
         EventLoopGroup workers = transport.newGroup(Runtime.getRuntime().availableProcessors(), "pgwarden-io");
-        TopologySource topology = new StaticTopologySource(staticTopology(config.topology()));
         ServerConnector connector = new ServerConnector(transport.channelType(), config.server().connectTimeout());
         PoolSettings poolSettings = poolSettings(config.pool());
         ServerPools pools = new ServerPools(connector, workers, key -> poolSettings);
@@ -106,6 +110,7 @@ public final class RouterServer implements AutoCloseable {
                     config.listen().replicaPort(), transport.name());
             return new RouterServer(acceptors, workers, pools, registry, topology, List.of(primary, replica), metrics);
         } catch (InterruptedException | RuntimeException e) {
+            topology.close();
             pools.close();
             acceptors.shutdownGracefully();
             workers.shutdownGracefully();
@@ -143,7 +148,7 @@ public final class RouterServer implements AutoCloseable {
         }
     }
 
-    static Topology staticTopology(RouterConfig.Topology config) {
+    public static Topology staticTopology(RouterConfig.Topology config) {
         List<Member> members = config.members().stream()
                 .map(m -> Member.running(m.name(), m.host(), m.port(), Role.parse(m.role())))
                 .toList();

@@ -16,6 +16,14 @@ public final class SessionStateDetector {
     /** SET forms that last only until the transaction ends. */
     private static final Set<String> TRANSACTION_SCOPED_SET = Set.of("LOCAL", "TRANSACTION", "CONSTRAINTS");
 
+    /**
+     * Settings the server reports in ParameterStatus whenever they change, so the pool can follow
+     * a client's SET of them and carry the value to its next server connection instead of pinning.
+     * Lower case, as the names are case-insensitive.
+     */
+    public static final Set<String> TRACKED_SETTINGS = Set.of("application_name", "client_encoding", "datestyle",
+            "intervalstyle", "timezone", "standard_conforming_strings", "default_transaction_read_only");
+
     private SessionStateDetector() {
     }
 
@@ -46,12 +54,15 @@ public final class SessionStateDetector {
         String second = tokens.size() > 1 ? tokens.get(1) : "";
         switch (first) {
             case "SET" -> {
-                if (!TRANSACTION_SCOPED_SET.contains(second)) {
+                String name = second.equals("SESSION") && tokens.size() > 2 ? tokens.get(2) : second;
+                if (!TRANSACTION_SCOPED_SET.contains(second) && !isTracked(name)) {
                     return Optional.of(PinReason.SET);
                 }
             }
             case "RESET" -> {
-                return Optional.of(PinReason.RESET);
+                if (!isTracked(second)) {
+                    return Optional.of(PinReason.RESET);
+                }
             }
             case "LISTEN" -> {
                 return Optional.of(PinReason.LISTEN);
@@ -95,6 +106,10 @@ public final class SessionStateDetector {
             return Optional.of(PinReason.TEMP_TABLE);
         }
         return Optional.empty();
+    }
+
+    private static boolean isTracked(String name) {
+        return TRACKED_SETTINGS.contains(name.toLowerCase(java.util.Locale.ROOT));
     }
 
     private static boolean isTemporary(String token) {

@@ -324,7 +324,8 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
     /** Brings the pooled connection to the settings this client asked for at startup. */
     private void syncSettings(Runnable onReady) {
         ServerConnection target = server;
-        String sql = StartupParameters.syncStatements(settings, target.parameters(), target.appliedSettings());
+        String sql = StartupParameters.syncStatements(settings, target.parameters(), target.initialParameters(),
+                target.appliedSettings());
         if (sql.isEmpty()) {
             onReady.run();
             return;
@@ -473,6 +474,11 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
         }
     }
 
+    private static String abbreviate(String sql) {
+        String oneLine = sql.strip().replaceAll("\\s+", " ");
+        return oneLine.length() <= 80 ? oneLine : oneLine.substring(0, 77) + "...";
+    }
+
     private ByteBuf encode(PgMessage message) {
         ByteBuf buf = ctx.alloc().buffer();
         message.encode(buf);
@@ -487,8 +493,8 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
         SessionStateDetector.detect(sql).ifPresent(reason -> {
             pinReason = reason;
             context.metrics().pinned(reason);
-            log.info("client {}@{} from {} pinned to {}: {} changes session state", startup.user(), startup.database(),
-                    clientAddress().getHostAddress(), server, reason.tag());
+            log.info("client {}@{} from {} pinned to {}: {} changes session state ({})", startup.user(), startup.database(),
+                    clientAddress().getHostAddress(), server, reason.tag(), abbreviate(sql));
         });
     }
 
@@ -503,13 +509,25 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
             frame.release();
             return;
         }
-        boolean readyForQuery = Frames.type(frame) == MessageTypes.READY_FOR_QUERY;
+        byte type = Frames.type(frame);
+        if (type == MessageTypes.PARAMETER_STATUS && mode == PoolMode.TRANSACTION) {
+            followSetting(ParameterStatus.decode(Frames.payload(frame)));
+        }
+        boolean readyForQuery = type == MessageTypes.READY_FOR_QUERY;
         ctx.write(frame, ctx.voidPromise());
         if (readyForQuery && mode == PoolMode.TRANSACTION && pinReason == null
                 && server != null && queued.isEmpty() && server.isReusable()) {
             // The transaction is over and nothing else is in flight: give the connection back.
             ctx.flush();
             releaseServer();
+        }
+    }
+
+    /** The client changed a reported setting itself: carry it to its next server connections. */
+    private void followSetting(ParameterStatus status) {
+        String name = status.name().toLowerCase(java.util.Locale.ROOT);
+        if (SessionStateDetector.TRACKED_SETTINGS.contains(name)) {
+            settings.put(name, status.value());
         }
     }
 

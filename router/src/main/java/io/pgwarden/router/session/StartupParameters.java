@@ -1,6 +1,10 @@
 package io.pgwarden.router.session;
 
+import io.pgwarden.router.pinning.SessionStateDetector;
+
+import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.regex.Pattern;
@@ -24,7 +28,7 @@ final class StartupParameters {
         Map<String, String> settings = new LinkedHashMap<>();
         startup.forEach((name, value) -> {
             if (!NOT_SETTINGS.contains(name) && !name.startsWith("_pq_.")) {
-                settings.put(checkName(name), value);
+                settings.put(checkName(name).toLowerCase(Locale.ROOT), value);
             }
         });
         String options = startup.get("options");
@@ -37,20 +41,38 @@ final class StartupParameters {
     /**
      * One statement bringing a server connection to the client's settings: SET what differs
      * from the server's current value (reported, or set earlier by the pool), RESET what the pool
-     * set for a previous client and this one did not ask for. Empty when nothing differs.
+     * set for a previous client and this one did not ask for, and RESET a tracked setting a
+     * previous client changed with its own SET. Empty when nothing differs. Names in
+     * {@code settings} and {@code applied} are lower case.
+     *
+     * @param initial the values the server reported at login (its defaults for this user)
      */
     static String syncStatements(Map<String, String> settings, Map<String, String> serverReported,
-                                 Map<String, String> applied) {
+                                 Map<String, String> initial, Map<String, String> applied) {
+        Map<String, String> reported = lowerCaseKeys(serverReported);
+        Map<String, String> defaults = lowerCaseKeys(initial);
         StringBuilder sql = new StringBuilder();
         settings.forEach((name, value) -> {
-            String current = applied.containsKey(name) ? applied.get(name) : serverReported.get(name);
+            String current = applied.containsKey(name) ? applied.get(name) : reported.get(name);
             if (!value.equals(current)) {
                 sql.append("SET ").append(name).append(" TO '").append(value.replace("'", "''")).append("';");
             }
         });
         applied.keySet().stream().filter(name -> !settings.containsKey(name))
                 .forEach(name -> sql.append("RESET ").append(name).append(';'));
+        reported.forEach((name, value) -> {
+            if (SessionStateDetector.TRACKED_SETTINGS.contains(name) && !settings.containsKey(name)
+                    && !applied.containsKey(name) && defaults.containsKey(name) && !value.equals(defaults.get(name))) {
+                sql.append("RESET ").append(name).append(';');
+            }
+        });
         return sql.toString();
+    }
+
+    private static Map<String, String> lowerCaseKeys(Map<String, String> map) {
+        Map<String, String> lower = new HashMap<>();
+        map.forEach((k, v) -> lower.put(k.toLowerCase(Locale.ROOT), v));
+        return lower;
     }
 
     /** libpq's PGOPTIONS form: {@code -c name=value} or {@code --name=value}, backslash escapes spaces. */
@@ -73,7 +95,7 @@ final class StartupParameters {
             if (eq <= 0) {
                 throw new IllegalArgumentException("startup option must be name=value, got '" + assignment + "'");
             }
-            parsed.put(checkName(assignment.substring(0, eq).replace('-', '_')), assignment.substring(eq + 1));
+            parsed.put(checkName(assignment.substring(0, eq).replace('-', '_')).toLowerCase(Locale.ROOT), assignment.substring(eq + 1));
         }
         return parsed;
     }

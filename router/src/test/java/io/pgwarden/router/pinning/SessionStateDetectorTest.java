@@ -12,9 +12,11 @@ class SessionStateDetectorTest {
     @ParameterizedTest
     @CsvSource(delimiter = '|', value = {
             "SET search_path TO foo | SET",
+            "SET SESSION AUTHORIZATION alice | SET",
+            "RESET search_path | RESET",
             "set session statement_timeout = 5 | SET",
             "SET ROLE alice | SET",
-            "select 1; SET application_name = 'x' | SET",
+            "select 1; SET work_mem = '8MB' | SET",
             "RESET ALL | RESET",
             "LISTEN jobs | LISTEN",
             "SELECT pg_advisory_lock(42) | ADVISORY_LOCK",
@@ -58,6 +60,10 @@ class SessionStateDetectorTest {
             "CREATE TABLE temp (a int)",
             "INSERT INTO pgbench_history (tid) VALUES ($1)",
             "UNLISTEN *",
+            "SET application_name = 'PostgreSQL JDBC Driver'",
+            "SET SESSION TimeZone TO 'UTC'",
+            "set datestyle = 'ISO'",
+            "RESET application_name",
     })
     void doesNotPin(String sql) {
         assertThat(SessionStateDetector.detect(sql)).isEmpty();

@@ -80,7 +80,7 @@ class StartupParametersTest {
         startup.put("DateStyle", "ISO, MDY");
 
         assertThat(StartupParameters.settings(startup)).containsExactly(
-                entry("application_name", "psql"), entry("DateStyle", "ISO, MDY"),
+                entry("application_name", "psql"), entry("datestyle", "ISO, MDY"),
                 entry("search_path", "app"), entry("statement_timeout", "5s"));
     }
 
@@ -103,7 +103,7 @@ class StartupParametersTest {
 
     @Test
     void setStatementQuotesSingleQuotes() {
-        String sql = StartupParameters.syncStatements(Map.of("application_name", "it's 'quoted'"), Map.of(), Map.of());
+        String sql = StartupParameters.syncStatements(Map.of("application_name", "it's 'quoted'"), Map.of(), Map.of(), Map.of());
 
         assertThat(sql).isEqualTo("SET application_name TO 'it''s ''quoted''';");
     }
@@ -111,27 +111,42 @@ class StartupParametersTest {
     @Test
     void setStatementsKeepOrderAndSkipWhatTheServerAlreadyHas() {
         Map<String, String> settings = new LinkedHashMap<>();
-        settings.put("DateStyle", "ISO, MDY");
+        settings.put("datestyle", "ISO, MDY");
         settings.put("application_name", "app");
         settings.put("search_path", "a, b");
 
         String sql = StartupParameters.syncStatements(settings, Map.of("DateStyle", "ISO, MDY", "application_name", "other"),
-                Map.of());
+                Map.of("DateStyle", "ISO, MDY", "application_name", "other"), Map.of());
 
         assertThat(sql).isEqualTo("SET application_name TO 'app';SET search_path TO 'a, b';");
     }
 
     @Test
     void nothingToSetGivesAnEmptyStatement() {
-        assertThat(StartupParameters.syncStatements(Map.of("TimeZone", "UTC"), Map.of("TimeZone", "UTC"), Map.of())).isEmpty();
-        assertThat(StartupParameters.syncStatements(Map.of(), Map.of("TimeZone", "UTC"), Map.of())).isEmpty();
+        assertThat(StartupParameters.syncStatements(Map.of("timezone", "UTC"), Map.of("TimeZone", "UTC"),
+                Map.of("TimeZone", "UTC"), Map.of())).isEmpty();
+        assertThat(StartupParameters.syncStatements(Map.of(), Map.of("TimeZone", "UTC"), Map.of("TimeZone", "UTC"), Map.of())).isEmpty();
+    }
+
+    @Test
+    void aTrackedSettingAPreviousClientChangedIsReset() {
+        // The previous client ran SET default_transaction_read_only = on itself; this one did not ask for it.
+        assertThat(StartupParameters.syncStatements(Map.of(), Map.of("default_transaction_read_only", "on"),
+                Map.of("default_transaction_read_only", "off"), Map.of()))
+                .isEqualTo("RESET default_transaction_read_only;");
+    }
+
+    @Test
+    void whatThePoolSetForAPreviousClientIsReset() {
+        assertThat(StartupParameters.syncStatements(Map.of(), Map.of(), Map.of(), Map.of("search_path", "a")))
+                .isEqualTo("RESET search_path;");
     }
 
     @Test
     void optionsEndUpQuotedInTheSetStatement() {
         Map<String, String> settings = StartupParameters.settings(Map.of("options", "-c application_name=O'Brien\\ app"));
 
-        assertThat(StartupParameters.syncStatements(settings, Map.of(), Map.of()))
+        assertThat(StartupParameters.syncStatements(settings, Map.of(), Map.of(), Map.of()))
                 .isEqualTo("SET application_name TO 'O''Brien app';");
     }
 }
