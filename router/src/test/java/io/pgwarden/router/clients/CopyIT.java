@@ -1,8 +1,9 @@
 package io.pgwarden.router.clients;
 
 import io.pgwarden.router.RouterFixture;
-import org.junit.jupiter.api.AfterAll;
+import io.pgwarden.router.SharedRouterFixture;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.postgresql.PGConnection;
@@ -25,6 +26,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * About 100 MB of COPY FROM STDIN and COPY TO STDOUT through the primary port, byte for byte
  * the same as straight against the primary. Rows are generated while streaming, never held whole.
  */
+@ExtendWith(SharedRouterFixture.class)
 class CopyIT {
 
     private static final Logger log = LoggerFactory.getLogger(CopyIT.class);
@@ -36,16 +38,8 @@ class CopyIT {
 
     @BeforeAll
     @Timeout(120)
-    static void startCluster() throws Exception {
-        fixture = RouterFixture.start(2, cfg -> cfg);
-    }
-
-    @AfterAll
-    @Timeout(60)
-    static void stopCluster() {
-        if (fixture != null) {
-            fixture.close();
-        }
+    static void startCluster(RouterFixture shared) throws Exception {
+        fixture = shared;
     }
 
     @Test

@@ -1,8 +1,9 @@
 package io.pgwarden.router.clients;
 
 import io.pgwarden.router.RouterFixture;
-import org.junit.jupiter.api.AfterAll;
+import io.pgwarden.router.SharedRouterFixture;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.postgresql.PGConnection;
@@ -23,6 +24,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 /** The PostgreSQL JDBC driver through the router behaves as it does straight against PostgreSQL. */
+@ExtendWith(SharedRouterFixture.class)
 class JdbcIT {
 
     /** Bounds every socket read, so a lost reply fails the test instead of hanging it. */
@@ -33,16 +35,8 @@ class JdbcIT {
 
     @BeforeAll
     @Timeout(120)
-    static void startCluster() throws Exception {
-        fixture = RouterFixture.start(2, cfg -> cfg);
-    }
-
-    @AfterAll
-    @Timeout(60)
-    static void stopCluster() {
-        if (fixture != null) {
-            fixture.close();
-        }
+    static void startCluster(RouterFixture shared) throws Exception {
+        fixture = shared;
     }
 
     @Test

@@ -1,11 +1,12 @@
 package io.pgwarden.router.clients;
 
 import io.pgwarden.router.RouterFixture;
+import io.pgwarden.router.SharedRouterFixture;
 import io.pgwarden.testkit.ClientTools;
 import io.pgwarden.testkit.CommandResult;
 import io.pgwarden.testkit.PostgresNode;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -24,6 +25,7 @@ import static org.awaitility.Awaitility.await;
  * pgbench through the router: initialised through the primary port, then the TPC-B-like script
  * in every query mode on the primary port and the select-only script on the replica port.
  */
+@ExtendWith(SharedRouterFixture.class)
 class PgbenchIT {
 
     private static final Duration PGBENCH_TIMEOUT = Duration.ofSeconds(60);
@@ -32,19 +34,11 @@ class PgbenchIT {
     private static RouterFixture fixture;
 
     @BeforeAll
-    @Timeout(180)
-    static void startClusterAndInitialise() throws Exception {
-        fixture = RouterFixture.start(2, cfg -> cfg);
+    @Timeout(120)
+    static void startClusterAndInitialise(RouterFixture shared) throws Exception {
+        fixture = shared;
         pgbench(fixture.primaryPort(), "-i", "-s", "1");
         awaitReplicasCaughtUp();
-    }
-
-    @AfterAll
-    @Timeout(60)
-    static void stopCluster() {
-        if (fixture != null) {
-            fixture.close();
-        }
     }
 
     @ParameterizedTest(name = "-M {0}")

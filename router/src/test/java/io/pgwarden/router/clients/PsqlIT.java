@@ -1,11 +1,12 @@
 package io.pgwarden.router.clients;
 
 import io.pgwarden.router.RouterFixture;
+import io.pgwarden.router.SharedRouterFixture;
 import io.pgwarden.testkit.ClientTools;
 import io.pgwarden.testkit.CommandResult;
 import io.pgwarden.testkit.PostgresNode;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -14,6 +15,7 @@ import java.time.Duration;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** psql (libpq) through both router ports, compared with psql straight to the primary. */
+@ExtendWith(SharedRouterFixture.class)
 class PsqlIT {
 
     private static final Duration PSQL_TIMEOUT = Duration.ofSeconds(30);
@@ -22,16 +24,8 @@ class PsqlIT {
 
     @BeforeAll
     @Timeout(120)
-    static void startCluster() throws Exception {
-        fixture = RouterFixture.start(2, cfg -> cfg);
-    }
-
-    @AfterAll
-    @Timeout(60)
-    static void stopCluster() {
-        if (fixture != null) {
-            fixture.close();
-        }
+    static void startCluster(RouterFixture shared) throws Exception {
+        fixture = shared;
     }
 
     @Test

@@ -1,11 +1,12 @@
 package io.pgwarden.router.clients;
 
 import io.pgwarden.router.RouterFixture;
+import io.pgwarden.router.SharedRouterFixture;
 import io.pgwarden.testkit.ClientTools;
 import io.pgwarden.testkit.CommandResult;
 import io.pgwarden.testkit.Commands;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -16,6 +17,7 @@ import java.util.Map;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** psycopg2 (libpq underneath, its own protocol habits on top) through both router ports. */
+@ExtendWith(SharedRouterFixture.class)
 class Psycopg2IT {
 
     private static final Duration SCRIPT_TIMEOUT = Duration.ofSeconds(45);
@@ -73,16 +75,8 @@ class Psycopg2IT {
 
     @BeforeAll
     @Timeout(120)
-    static void startCluster() throws Exception {
-        fixture = RouterFixture.start(2, cfg -> cfg);
-    }
-
-    @AfterAll
-    @Timeout(60)
-    static void stopCluster() {
-        if (fixture != null) {
-            fixture.close();
-        }
+    static void startCluster(RouterFixture shared) throws Exception {
+        fixture = shared;
     }
 
     @Test
