@@ -1,0 +1,41 @@
+package io.pgwarden.bench.failover;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Predicate;
+
+/**
+ * What one probe saw in one run.
+ *
+ * @param outageMillis longest gap between two acknowledged writes (or from the fault to the first ack)
+ * @param failed       attempts that ended in an error
+ * @param lost         acknowledged ids missing on the final leader after heal
+ * @param splitBrain   writes acknowledged by a node that did not hold the leader key at any moment
+ *                     between sending and acknowledging them
+ */
+public record ProbeResult(String probe, long outageMillis, int attempts, int acknowledged, int failed, int lost,
+                          int splitBrain) {
+
+    /**
+     * @param nodeByPort   which node listens on which port
+     * @param presentAfter ids found on the final leader after heal
+     * @param faultNanos   when the fault was injected: an outage spanning it counts from there
+     */
+    public static ProbeResult analyze(String probe, List<Attempt> attempts, Map<Integer, String> nodeByPort,
+                                      LeaderTimeline leaders, Set<Long> presentAfter, long faultNanos) {
+        List<Attempt> acks = attempts.stream().filter(Attempt::acknowledged).toList();
+        long longestGap = 0;
+        long previous = attempts.isEmpty() ? faultNanos : Math.min(attempts.get(0).sentNanos(), faultNanos);
+        for (Attempt ack : acks) {
+            longestGap = Math.max(longestGap, ack.doneNanos() - previous);
+            previous = ack.doneNanos();
+        }
+        int failed = (int) attempts.stream().filter(Predicate.not(Attempt::acknowledged)).count();
+        int lost = (int) acks.stream().filter(a -> !presentAfter.contains(a.id())).count();
+        int splitBrain = (int) acks.stream()
+                .filter(a -> !leaders.heldDuring(nodeByPort.getOrDefault(a.serverPort(), "?"), a.sentNanos(), a.doneNanos()))
+                .count();
+        return new ProbeResult(probe, longestGap / 1_000_000, attempts.size(), acks.size(), failed, lost, splitBrain);
+    }
+}
