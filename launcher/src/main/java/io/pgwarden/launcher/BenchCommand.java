@@ -1,5 +1,7 @@
 package io.pgwarden.launcher;
 
+import io.pgwarden.bench.throughput.PoolMode;
+import io.pgwarden.bench.throughput.QueryMode;
 import io.pgwarden.bench.throughput.ThroughputBench;
 import io.pgwarden.bench.throughput.ThroughputSettings;
 import picocli.CommandLine.Command;
@@ -18,7 +20,7 @@ import java.util.stream.Collectors;
 final class BenchCommand {
 
     @Command(name = "throughput", mixinStandardHelpOptions = true,
-            description = "pgbench through pgwarden and directly against PostgreSQL, interleaved, in one run.")
+            description = "pgbench directly against PostgreSQL, through pgwarden and through PgBouncer, interleaved, in one run.")
     static final class Throughput implements Callable<Integer> {
 
         @Spec
@@ -31,8 +33,16 @@ final class BenchCommand {
         int durationSeconds;
 
         @Option(names = "--pool-size", defaultValue = "16",
-                description = "router pool size; session mode raises it to the largest client count (default ${DEFAULT-VALUE})")
+                description = "pool size of pgwarden and PgBouncer; session mode raises it to the largest client count (default ${DEFAULT-VALUE})")
         int poolSize;
+
+        @Option(names = "--pool-modes", split = ",", defaultValue = "session,transaction",
+                description = "pool modes pgwarden and PgBouncer run in, each as its own target (default ${DEFAULT-VALUE})")
+        String[] poolModes;
+
+        @Option(names = "--modes", split = ",", defaultValue = "simple,extended",
+                description = "pgbench -M query modes: simple, extended, prepared (not run against PgBouncer) (default ${DEFAULT-VALUE})")
+        String[] queryModes;
 
         @Option(names = "--rounds", defaultValue = "2", description = "interleaved rounds per case (default ${DEFAULT-VALUE})")
         int rounds;
@@ -49,7 +59,9 @@ final class BenchCommand {
                     .map(arg -> arg.matches("[\\w./=,:@%+-]+") ? arg : "'" + arg.replace("'", "'\\''") + "'")
                     .collect(Collectors.joining(" "));
             ThroughputSettings settings = new ThroughputSettings(Arrays.stream(clients).boxed().toList(),
-                    durationSeconds, poolSize, rounds, scale, output, commandLine);
+                    durationSeconds, poolSize, rounds, scale,
+                    Arrays.stream(poolModes).map(PoolMode::parse).toList(),
+                    Arrays.stream(queryModes).map(QueryMode::parse).toList(), output, commandLine);
             new ThroughputBench(settings, System.out).run();
             return 0;
         }

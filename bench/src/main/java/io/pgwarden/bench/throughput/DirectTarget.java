@@ -1,6 +1,9 @@
 package io.pgwarden.bench.throughput;
 
+import io.pgwarden.pool.PoolMode;
 import io.pgwarden.testkit.PostgresNode;
+
+import java.util.Optional;
 
 /** The PostgreSQL server itself, the baseline every other target is compared with. */
 public final class DirectTarget implements Target {
@@ -21,6 +24,11 @@ public final class DirectTarget implements Target {
     @Override
     public String description() {
         return "PostgreSQL itself, no pooler";
+    }
+
+    @Override
+    public Optional<PoolMode> poolMode() {
+        return Optional.empty();
     }
 
     @Override

@@ -37,9 +37,16 @@ final class PgbenchRunner {
         this.scratchDir = scratchDir;
     }
 
-    /** pgbench's {@code -j}: a thread per CPU, never more threads than clients. */
-    static int threads(int clients, int cpus) {
-        return Math.max(1, Math.min(clients, cpus));
+    /**
+     * pgbench's {@code -j}: a thread per CPU, never more threads than clients; with {@code -M prepared} a
+     * thread per client. pgbench prepares a client's statements with blocking calls that stall every other
+     * client of the same thread. In transaction mode with more clients than pool connections, a prepare
+     * may have to wait for a server connection held by a client of its own thread, in the middle of a
+     * transaction that only that stalled thread can finish: a deadlock until the pool timeout. With one
+     * client per thread, a waiting prepare holds up nobody else.
+     */
+    static int threads(QueryMode mode, int clients, int cpus) {
+        return mode == QueryMode.PREPARED ? clients : Math.max(1, Math.min(clients, cpus));
     }
 
     /** The pgbench options for one run, without connection options and database. */
@@ -47,7 +54,7 @@ final class PgbenchRunner {
         List<String> args = new ArrayList<>(workload.pgbenchArgs());
         args.addAll(List.of("-M", mode.pgbenchName(),
                 "-c", String.valueOf(clients),
-                "-j", String.valueOf(threads(clients, Runtime.getRuntime().availableProcessors())),
+                "-j", String.valueOf(threads(mode, clients, Runtime.getRuntime().availableProcessors())),
                 "-T", String.valueOf(durationSeconds),
                 "-l", "--log-prefix=" + logPrefix));
         return args;

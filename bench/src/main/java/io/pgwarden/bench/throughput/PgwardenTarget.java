@@ -1,5 +1,6 @@
 package io.pgwarden.bench.throughput;
 
+import io.pgwarden.pool.PoolMode;
 import io.pgwarden.router.config.RouterConfig;
 import io.pgwarden.router.listener.RouterServer;
 import io.pgwarden.router.routing.ListenerRole;
@@ -8,19 +9,22 @@ import io.pgwarden.testkit.PostgresNode;
 
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
 
-/** The pgwarden router in this JVM, in session pool mode, in front of one primary. */
+/** The pgwarden router in this JVM, in session or transaction pool mode, in front of one primary. */
 public final class PgwardenTarget implements Target {
 
     private static final String HOST = "127.0.0.1";
 
     private final RouterServer router;
+    private final PoolMode poolMode;
     private final int poolSize;
     private final AtomicBoolean closed = new AtomicBoolean();
 
-    private PgwardenTarget(RouterServer router, int poolSize) {
+    private PgwardenTarget(RouterServer router, PoolMode poolMode, int poolSize) {
         this.router = router;
+        this.poolMode = poolMode;
         this.poolSize = poolSize;
     }
 
@@ -29,25 +33,35 @@ public final class PgwardenTarget implements Target {
      *
      * @param userList userlist.txt-style file holding the password the router logs in to {@code primary} with
      */
-    public static PgwardenTarget start(PostgresNode primary, Path userList, int poolSize) throws InterruptedException {
+    public static PgwardenTarget start(PostgresNode primary, Path userList, PoolMode poolMode, int poolSize)
+            throws InterruptedException {
         RouterConfig config = new RouterConfig(
                 new RouterConfig.Listen(HOST, FreePorts.next(), FreePorts.next()),
                 new RouterConfig.Topology("bench", List.of(
                         new RouterConfig.Member(primary.name(), primary.host(), primary.port(), "primary"))),
                 new RouterConfig.Auth(userList, null),
-                new RouterConfig.Pool("session", 0, poolSize, null, null, null, null),
+                new RouterConfig.Pool(poolMode.configName(), 0, poolSize, null, null, null, null),
                 null, null, null);
-        return new PgwardenTarget(RouterServer.start(config), poolSize);
+        return new PgwardenTarget(RouterServer.start(config), poolMode, poolSize);
+    }
+
+    static String nameFor(PoolMode poolMode) {
+        return "pgwarden-" + poolMode.shortName();
     }
 
     @Override
     public String name() {
-        return "pgwarden";
+        return nameFor(poolMode);
     }
 
     @Override
     public String description() {
-        return "pgwarden router in the bench JVM, session pool mode, pool max_size " + poolSize;
+        return "pgwarden router in the bench JVM, " + poolMode.configName() + " pool mode, pool max_size " + poolSize;
+    }
+
+    @Override
+    public Optional<PoolMode> poolMode() {
+        return Optional.of(poolMode);
     }
 
     @Override

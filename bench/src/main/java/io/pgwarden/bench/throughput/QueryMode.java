@@ -1,9 +1,16 @@
 package io.pgwarden.bench.throughput;
 
-/** pgbench's {@code -M}: the simple query protocol, or Parse/Bind/Execute with unnamed statements. */
+import java.util.Arrays;
+import java.util.stream.Collectors;
+
+/**
+ * pgbench's {@code -M}: the simple query protocol, Parse/Bind/Execute with unnamed statements, or
+ * named statements prepared once per connection and then only bound and executed.
+ */
 public enum QueryMode {
     SIMPLE("simple"),
-    EXTENDED("extended");
+    EXTENDED("extended"),
+    PREPARED("prepared");
 
     private final String pgbenchName;
 
@@ -11,8 +18,15 @@ public enum QueryMode {
         this.pgbenchName = pgbenchName;
     }
 
-    /** The value of {@code -M}, also shown in the report. */
+    /** The value of {@code -M}, also shown in the report and taken by {@code --modes}. */
     public String pgbenchName() {
         return pgbenchName;
+    }
+
+    /** @throws IllegalArgumentException naming the valid values */
+    public static QueryMode parse(String name) {
+        return Arrays.stream(values()).filter(m -> m.pgbenchName.equals(name)).findFirst()
+                .orElseThrow(() -> new IllegalArgumentException("unknown query mode '" + name + "', expected one of "
+                        + Arrays.stream(values()).map(QueryMode::pgbenchName).collect(Collectors.joining(", "))));
     }
 }

@@ -1,26 +1,31 @@
 package io.pgwarden.bench.throughput;
 
+import io.pgwarden.pool.PoolMode;
 import io.pgwarden.bench.BenchResources;
 import io.pgwarden.bench.report.MarkdownSection;
 import io.pgwarden.testkit.ClientTools;
 import io.pgwarden.testkit.PostgresCluster;
+import io.pgwarden.testkit.PostgresNode;
 
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 
 /**
- * {@code pgwarden bench throughput}: pgbench against PostgreSQL directly and through pgwarden, on one
- * throw-away primary, every case run against every target in interleaved rounds so that whatever
- * else the machine does hits all targets alike. Prints a line per run and a Markdown table at the end,
- * which can also replace the {@code throughput} section of a Markdown file.
+ * {@code pgwarden bench throughput}: pgbench against PostgreSQL directly, through pgwarden and through
+ * PgBouncer (each pooler once per pool mode), on one throw-away primary, every case run against every
+ * target in interleaved rounds so that whatever else the machine does hits all targets alike. Prints a
+ * line per run and a Markdown table at the end, which can also replace the {@code throughput} section of
+ * a Markdown file, with a PNG plot per client count next to it.
  */
 public final class ThroughputBench {
 
@@ -42,7 +47,7 @@ public final class ThroughputBench {
             Path scratch = Files.createTempDirectory("pgwarden-bench-");
             resources.add(() -> PgbenchRunner.deleteTree(scratch));
 
-            int maxConnections = Math.max(300, settings.maxClients() + settings.sessionPoolSize() + 20);
+            int maxConnections = Math.max(300, settings.serverConnections() + 20);
             out.printf("Starting PostgreSQL (max_connections %d) and loading pgbench scale %d ...%n",
                     maxConnections, settings.scale());
             PostgresCluster cluster = resources.add(
@@ -52,32 +57,62 @@ public final class ThroughputBench {
                             "-i", "-q", "-s", String.valueOf(settings.scale()))
                     .requireSuccess("pgbench -i -s " + settings.scale());
 
-            Path userList = scratch.resolve("userlist.txt");
-            Files.writeString(userList, "\"" + PgbenchRunner.USER + "\" \"" + PgbenchRunner.PASSWORD + "\"\n");
-            List<Target> targets = new ArrayList<>();
-            targets.add(resources.add(new DirectTarget(cluster.primary())));
-            targets.add(resources.add(PgwardenTarget.start(cluster.primary(), userList, settings.sessionPoolSize())));
-            // A later target (PgBouncer, pgwarden in transaction mode) is started and added here.
-
-            if (settings.sessionPoolSize() != settings.poolSize()) {
-                out.printf("Note: pgwarden's pool max_size is %d, not --pool-size %d: in session mode every client "
-                                + "holds a server connection for its whole session, so the pool needs one per client.%n",
-                        settings.sessionPoolSize(), settings.poolSize());
-            }
+            List<String> notes = new ArrayList<>();
+            List<Target> targets = startTargets(cluster.primary(), scratch, resources, notes);
             MachineFacts facts = MachineFacts.collect(cluster.primary());
             PgbenchRunner runner = new PgbenchRunner(scratch);
             warmUp(targets, runner);
             Map<Case, Map<String, CaseStats>> results = runAll(targets, runner, resources);
 
-            String markdown = new ThroughputReport(settings, facts, targets.stream().map(t -> t.name() + ": "
-                    + t.description()).toList(), results).markdown();
+            String markdown = new ThroughputReport(settings, facts, targets, notes, results).markdown();
             out.println();
             out.print(markdown);
             if (settings.output() != null) {
+                Path dir = settings.output().toAbsolutePath().getParent();
+                Files.createDirectories(dir);
+                out.println();
+                for (Path plot : ThroughputPlot.write(dir, settings.clients(),
+                        targets.stream().map(Target::name).toList(), results)) {
+                    out.printf("Wrote %s%n", plot);
+                }
                 SECTION.replaceIn(settings.output(), "pgwarden benchmarks", markdown);
-                out.printf("%nReplaced the %s section of %s%n", SECTION.startMarker(), settings.output());
+                out.printf("Replaced the %s section of %s%n", SECTION.startMarker(), settings.output());
             }
         }
+    }
+
+    /** direct, then per pool mode pgwarden and PgBouncer (unless it is not installed) with the same pool. */
+    private List<Target> startTargets(PostgresNode primary, Path scratch, BenchResources resources, List<String> notes)
+            throws IOException, InterruptedException {
+        Path userList = scratch.resolve("userlist.txt");
+        Files.writeString(userList, "\"" + PgbenchRunner.USER + "\" \"" + PgbenchRunner.PASSWORD + "\"\n");
+        Files.setPosixFilePermissions(userList, PosixFilePermissions.fromString("rw-------"));
+        // PgBouncer runs as the OS user postgres when this JVM is root and needs to reach its directory in here.
+        Files.setPosixFilePermissions(scratch, PosixFilePermissions.fromString("rwx--x--x"));
+
+        Optional<String> noPgBouncer = PgBouncerTarget.unavailable();
+        noPgBouncer.ifPresent(why -> {
+            out.println("Skipping PgBouncer: " + why);
+            notes.add("PgBouncer skipped: " + why);
+        });
+        List<Target> targets = new ArrayList<>();
+        targets.add(resources.add(new DirectTarget(primary)));
+        for (PoolMode mode : settings.poolModes()) {
+            int poolSize = settings.poolSize(mode);
+            out.printf("Starting pgwarden%s in %s mode, pool size %d ...%n", noPgBouncer.isEmpty() ? " and PgBouncer" : "",
+                    mode.configName(), poolSize);
+            targets.add(resources.add(PgwardenTarget.start(primary, userList, mode, poolSize)));
+            if (noPgBouncer.isEmpty()) {
+                targets.add(resources.add(PgBouncerTarget.start(primary, mode, poolSize,
+                        Math.max(1000, 2 * settings.maxClients()), scratch.resolve("pgbouncer-" + mode.shortName()))));
+            }
+        }
+        if (settings.sessionPoolRaised()) {
+            out.printf("Note: in session mode the pool size is %d, not --pool-size %d: every client holds a server "
+                            + "connection for its whole session, so the pool needs one per client.%n",
+                    settings.poolSize(PoolMode.SESSION), settings.poolSize());
+        }
+        return targets;
     }
 
     /**
@@ -88,9 +123,12 @@ public final class ThroughputBench {
         int seconds = warmUpSeconds(settings.durationSeconds());
         out.printf("Warming up: %d s of select-only per target and query mode, not recorded%n", seconds);
         for (Target target : targets) {
-            for (QueryMode mode : QueryMode.values()) {
+            for (QueryMode mode : settings.queryModes()) {
+                if (!target.supports(mode)) {
+                    continue;
+                }
                 RunResult run = runner.run(target, Workload.SELECT_ONLY, mode, settings.maxClients(), seconds);
-                out.printf(Locale.ROOT, "  warm-up %-9s %-8s c=%-4d %8s tps%n", target.name(), mode.pgbenchName(),
+                out.printf(Locale.ROOT, "  warm-up %-17s %-8s c=%-4d %8s tps%n", target.name(), mode.pgbenchName(),
                         settings.maxClients(), ThroughputReport.tps(run.summary().tps()));
             }
         }
@@ -101,18 +139,19 @@ public final class ThroughputBench {
     }
 
     private Map<Case, Map<String, CaseStats>> runAll(List<Target> targets, PgbenchRunner runner, BenchResources resources) {
-        List<Case> cases = cases(settings.clients());
-        int total = cases.size() * settings.rounds() * targets.size();
+        List<Case> cases = cases(settings.clients(), settings.queryModes());
+        int total = settings.rounds() * cases.stream().mapToInt(c -> targetsFor(c, targets).size()).sum();
         out.printf("%d pgbench runs of %d s: about %d min%n", total, settings.durationSeconds(),
                 Math.round(Math.ceil(total * (settings.durationSeconds() + 1.5) / 60.0)));
         Map<Case, Map<String, CaseStats>> results = new LinkedHashMap<>();
         int done = 0;
         for (Case c : cases) {
+            List<Target> caseTargets = targetsFor(c, targets);
             Map<String, CaseStats> byTarget = new LinkedHashMap<>();
-            targets.forEach(t -> byTarget.put(t.name(), new CaseStats()));
+            caseTargets.forEach(t -> byTarget.put(t.name(), new CaseStats()));
             results.put(c, byTarget);
             for (int round = 0; round < settings.rounds(); round++) {
-                for (Target target : orderForRound(targets, round)) {
+                for (Target target : orderForRound(caseTargets, round)) {
                     if (resources.isClosed()) {
                         throw new IllegalStateException("benchmark stopped");
                     }
@@ -127,16 +166,21 @@ public final class ThroughputBench {
     }
 
     /** Every client count, then every workload, then every query mode. */
-    static List<Case> cases(List<Integer> clients) {
+    static List<Case> cases(List<Integer> clients, List<QueryMode> modes) {
         List<Case> cases = new ArrayList<>();
         for (int c : clients) {
             for (Workload workload : Workload.values()) {
-                for (QueryMode mode : QueryMode.values()) {
+                for (QueryMode mode : modes) {
                     cases.add(new Case(workload, mode, c));
                 }
             }
         }
         return cases;
+    }
+
+    /** The targets that run {@code c}, in the order of {@code targets}. */
+    static List<Target> targetsFor(Case c, List<Target> targets) {
+        return targets.stream().filter(t -> t.supports(c.mode())).toList();
     }
 
     /** The targets rotated by {@code round}: with two targets the order alternates, with more each leads in turn. */
@@ -150,7 +194,7 @@ public final class ThroughputBench {
 
     private String progressLine(int done, int total, Case c, String target, int round, RunResult run) {
         String line = String.format(Locale.ROOT,
-                "[%" + width(total) + "d/%d] %-34s %-8s c=%-4d %-9s round %d/%d: %8s tps  avg %s ms  p99 %s ms  failed %d",
+                "[%" + width(total) + "d/%d] %-34s %-8s c=%-4d %-17s round %d/%d: %8s tps  avg %s ms  p99 %s ms  failed %d",
                 done, total, c.workload().label(), c.mode().pgbenchName(), c.clients(), target, round + 1,
                 settings.rounds(), ThroughputReport.tps(run.summary().tps()),
                 ThroughputReport.ms(run.summary().latencyAvgMs()), ThroughputReport.ms(run.p99Ms()),

@@ -1,5 +1,6 @@
 package io.pgwarden.bench.throughput;
 
+import io.pgwarden.pool.PoolMode;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Objects;
@@ -9,20 +10,31 @@ import java.util.Objects;
  *
  * @param clients         pgbench client counts, each run as its own case
  * @param durationSeconds length of one pgbench run ({@code -T})
- * @param poolSize        requested router pool size; session mode raises it to the largest client count
+ * @param poolSize        requested pooler pool size; session mode raises it to the largest client count
  * @param rounds          interleaved rounds per case; the table shows the median
  * @param scale           {@code pgbench -i -s}
+ * @param poolModes       the pool modes pgwarden and PgBouncer run in, each as its own target
+ * @param queryModes      pgbench {@code -M} values
  * @param output          markdown file whose throughput section is replaced, or {@code null}
  * @param commandLine     the command as typed, quoted into the report
  */
 public record ThroughputSettings(List<Integer> clients, int durationSeconds, int poolSize, int rounds, int scale,
-                                 Path output, String commandLine) {
+                                 List<PoolMode> poolModes, List<QueryMode> queryModes, Path output,
+                                 String commandLine) {
 
     public ThroughputSettings {
         clients = List.copyOf(Objects.requireNonNull(clients, "clients"));
+        poolModes = List.copyOf(Objects.requireNonNull(poolModes, "poolModes")).stream().distinct().toList();
+        queryModes = List.copyOf(Objects.requireNonNull(queryModes, "queryModes")).stream().distinct().toList();
         Objects.requireNonNull(commandLine, "commandLine");
         if (clients.isEmpty() || clients.stream().anyMatch(c -> c < 1)) {
             throw new IllegalArgumentException("--clients must list client counts >= 1: " + clients);
+        }
+        if (poolModes.isEmpty()) {
+            throw new IllegalArgumentException("--pool-modes must list at least one pool mode");
+        }
+        if (queryModes.isEmpty()) {
+            throw new IllegalArgumentException("--modes must list at least one query mode");
         }
         requirePositive("--duration", durationSeconds);
         requirePositive("--pool-size", poolSize);
@@ -35,12 +47,26 @@ public record ThroughputSettings(List<Integer> clients, int durationSeconds, int
     }
 
     /**
-     * The router's pool size. In session mode a client keeps its server connection for the whole
-     * session, so a pool smaller than the client count would leave clients waiting for a connection
-     * (and pgbench stuck until the pool timeout): the pool gets at least one connection per client.
+     * The pool size of pgwarden and PgBouncer alike. In session mode a client keeps its server connection
+     * for the whole session, so a pool smaller than the client count would leave clients waiting for a
+     * connection (and pgbench stuck until the pool timeout): the pool gets at least one connection per
+     * client. In transaction mode clients share the pool as requested, e.g. 100 clients on 16 connections.
      */
-    public int sessionPoolSize() {
-        return Math.max(poolSize, maxClients());
+    public int poolSize(PoolMode mode) {
+        return mode == PoolMode.SESSION ? Math.max(poolSize, maxClients()) : poolSize;
+    }
+
+    /** Whether session mode runs with a bigger pool than {@code --pool-size}. */
+    public boolean sessionPoolRaised() {
+        return poolModes.contains(PoolMode.SESSION) && poolSize(PoolMode.SESSION) != poolSize;
+    }
+
+    /**
+     * Server connections all targets may hold at once (idle pool connections stay open between runs):
+     * the clients of direct runs plus a full pool per pooler, pgwarden and PgBouncer, per pool mode.
+     */
+    public int serverConnections() {
+        return maxClients() + 2 * poolModes.stream().mapToInt(this::poolSize).sum();
     }
 
     private static void requirePositive(String option, int value) {

@@ -1,5 +1,6 @@
 package io.pgwarden.bench.throughput;
 
+import io.pgwarden.pool.PoolMode;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
@@ -28,25 +29,60 @@ class ThroughputBenchTest {
 
     @Test
     void casesCoverEveryClientCountWorkloadAndMode() {
-        List<Case> cases = ThroughputBench.cases(List.of(4, 16));
+        List<Case> cases = ThroughputBench.cases(List.of(4, 16), List.of(QueryMode.SIMPLE, QueryMode.EXTENDED));
 
-        assertThat(cases).hasSize(2 * Workload.values().length * QueryMode.values().length);
+        assertThat(cases).hasSize(2 * Workload.values().length * 2);
         assertThat(cases.get(0)).isEqualTo(new Case(Workload.SELECT_ONLY, QueryMode.SIMPLE, 4));
         assertThat(cases.get(1)).isEqualTo(new Case(Workload.SELECT_ONLY, QueryMode.EXTENDED, 4));
         assertThat(cases.get(cases.size() - 1)).isEqualTo(new Case(Workload.CONNECT_STORM, QueryMode.EXTENDED, 16));
     }
 
     @Test
-    void pgbenchThreadsNeverExceedClientsOrCpus() {
-        assertThat(PgbenchRunner.threads(1, 2)).isEqualTo(1);
-        assertThat(PgbenchRunner.threads(16, 2)).isEqualTo(2);
-        assertThat(PgbenchRunner.threads(3, 8)).isEqualTo(3);
+    void preparedCasesLeavePgBouncerOut() {
+        List<Target> targets = List.of(
+                new StubTarget("direct", null, true),
+                new StubTarget("pgwarden-txn", PoolMode.TRANSACTION, true),
+                new StubTarget("pgbouncer-txn", PoolMode.TRANSACTION, false));
+
+        assertThat(ThroughputBench.targetsFor(new Case(Workload.TPC_B, QueryMode.PREPARED, 8), targets))
+                .extracting(Target::name).containsExactly("direct", "pgwarden-txn");
+        assertThat(ThroughputBench.targetsFor(new Case(Workload.TPC_B, QueryMode.EXTENDED, 8), targets))
+                .extracting(Target::name).containsExactly("direct", "pgwarden-txn", "pgbouncer-txn");
     }
 
     @Test
-    void sessionModeRaisesThePoolToTheLargestClientCount() {
-        assertThat(settings(List.of(4, 64), 16).sessionPoolSize()).isEqualTo(64);
-        assertThat(settings(List.of(4, 8), 16).sessionPoolSize()).isEqualTo(16);
+    void pgbenchThreadsNeverExceedClientsOrCpus() {
+        assertThat(PgbenchRunner.threads(QueryMode.SIMPLE, 1, 2)).isEqualTo(1);
+        assertThat(PgbenchRunner.threads(QueryMode.EXTENDED, 16, 2)).isEqualTo(2);
+        assertThat(PgbenchRunner.threads(QueryMode.SIMPLE, 3, 8)).isEqualTo(3);
+    }
+
+    @Test
+    void preparedRunsGetAThreadPerClient() {
+        assertThat(PgbenchRunner.threads(QueryMode.PREPARED, 100, 2)).isEqualTo(100);
+    }
+
+    @Test
+    void sessionModeRaisesThePoolToTheLargestClientCountAndTransactionModeKeepsIt() {
+        assertThat(settings(List.of(4, 64), 16).poolSize(PoolMode.SESSION)).isEqualTo(64);
+        assertThat(settings(List.of(4, 64), 16).poolSize(PoolMode.TRANSACTION)).isEqualTo(16);
+        assertThat(settings(List.of(4, 64), 16).sessionPoolRaised()).isTrue();
+        assertThat(settings(List.of(4, 8), 16).poolSize(PoolMode.SESSION)).isEqualTo(16);
+        assertThat(settings(List.of(4, 8), 16).sessionPoolRaised()).isFalse();
+    }
+
+    @Test
+    void postgresNeedsConnectionsForDirectClientsAndEveryPool() {
+        // 100 direct clients + pgwarden and PgBouncer with 100 each in session mode and 16 each in transaction mode
+        assertThat(settings(List.of(100), 16).serverConnections()).isEqualTo(100 + 2 * 100 + 2 * 16);
+    }
+
+    @Test
+    void modesParseByTheirOptionNames() {
+        assertThat(PoolMode.parse("transaction")).isEqualTo(PoolMode.TRANSACTION);
+        assertThat(QueryMode.parse("prepared")).isEqualTo(QueryMode.PREPARED);
+        assertThatThrownBy(() -> PoolMode.parse("txn")).hasMessageContaining("session or transaction");
+        assertThatThrownBy(() -> QueryMode.parse("fast")).hasMessageContaining("simple, extended, prepared");
     }
 
     @Test
@@ -54,6 +90,8 @@ class ThroughputBenchTest {
         assertThatThrownBy(() -> settings(List.of(0), 16)).hasMessageContaining("--clients");
         assertThatThrownBy(() -> settings(List.of(), 16)).hasMessageContaining("--clients");
         assertThatThrownBy(() -> settings(List.of(4), 0)).hasMessageContaining("--pool-size");
+        assertThatThrownBy(() -> new ThroughputSettings(List.of(4), 10, 16, 2, 10, List.of(), List.of(QueryMode.SIMPLE),
+                null, "bin/pgwarden bench throughput")).hasMessageContaining("--pool-modes");
     }
 
     @Test
@@ -64,6 +102,7 @@ class ThroughputBenchTest {
     }
 
     private static ThroughputSettings settings(List<Integer> clients, int poolSize) {
-        return new ThroughputSettings(clients, 10, poolSize, 2, 10, null, "bin/pgwarden bench throughput");
+        return new ThroughputSettings(clients, 10, poolSize, 2, 10, List.of(PoolMode.values()),
+                List.of(QueryMode.SIMPLE, QueryMode.EXTENDED), null, "bin/pgwarden bench throughput");
     }
 }
