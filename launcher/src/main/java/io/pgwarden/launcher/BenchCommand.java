@@ -1,6 +1,6 @@
 package io.pgwarden.launcher;
 
-import io.pgwarden.bench.throughput.PoolMode;
+import io.pgwarden.pool.PoolMode;
 import io.pgwarden.bench.throughput.QueryMode;
 import io.pgwarden.bench.throughput.ThroughputBench;
 import io.pgwarden.bench.throughput.ThroughputSettings;
