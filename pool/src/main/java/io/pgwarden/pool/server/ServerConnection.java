@@ -36,6 +36,8 @@ public final class ServerConnection {
     private volatile TransactionStatus transactionStatus = TransactionStatus.IDLE;
     /** Settings the pool SET on this connection for its current client (not reported ones only). */
     private final Map<String, String> appliedSettings = new ConcurrentHashMap<>();
+    /** The client settings this connection was last brought to, while nothing has changed them since. */
+    private volatile Map<String, String> syncedSettings;
     /** Prepared statements the pool created here, least recently used first. */
     private final LinkedHashMap<String, Boolean> preparedStatements = new LinkedHashMap<>(16, 0.75f, true);
     private volatile ServerListener listener;
@@ -168,9 +170,22 @@ public final class ServerConnection {
         }
     }
 
-    /** DISCARD ALL or RESET ALL ran: every setting is back at the server's default. */
+    /** DISCARD ALL ran: every setting is back at the server's default. */
     void forgetAppliedSettings() {
         appliedSettings.clear();
+        syncedSettings = null;
+    }
+
+    /**
+     * The (immutable) client settings this connection currently matches, or null if unknown:
+     * lets a client with the same settings as the previous one skip the comparison entirely.
+     */
+    public Map<String, String> syncedSettings() {
+        return syncedSettings;
+    }
+
+    public void syncedSettings(Map<String, String> settings) {
+        this.syncedSettings = settings;
     }
 
     public void flush() {

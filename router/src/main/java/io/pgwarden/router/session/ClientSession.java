@@ -78,6 +78,8 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
     private State state = State.STARTUP;
     private StartupMessage startup;
     private Map<String, String> settings;
+    /** An immutable copy of {@link #settings}, replaced whenever they change. */
+    private Map<String, String> settingsSnapshot;
     private ClientAuthentication authentication;
     private boolean admitted;
     private BackendKeyData cancelKey;
@@ -165,6 +167,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
         }
         try {
             settings = StartupParameters.settings(message.parameters());
+            settingsSnapshot = Map.copyOf(settings);
         } catch (IllegalArgumentException e) {
             fatal(SqlState.PROTOCOL_VIOLATION, e.getMessage());
             return;
@@ -324,16 +327,25 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
     /** Brings the pooled connection to the settings this client asked for at startup. */
     private void syncSettings(Runnable onReady) {
         ServerConnection target = server;
-        String sql = StartupParameters.syncStatements(settings, target.parameters(), target.initialParameters(),
+        Map<String, String> wanted = settingsSnapshot;
+        Map<String, String> synced = target.syncedSettings();
+        if (synced == wanted || wanted.equals(synced)) {
+            // The usual case in transaction mode: the last client had the same settings.
+            onReady.run();
+            return;
+        }
+        String sql = StartupParameters.syncStatements(wanted, target.parameters(), target.initialParameters(),
                 target.appliedSettings());
         if (sql.isEmpty()) {
+            target.syncedSettings(wanted);
             onReady.run();
             return;
         }
         target.execute(sql).addListener(f -> ctx.executor().execute(() -> {
             if (f.isSuccess()) {
                 target.appliedSettings().clear();
-                target.appliedSettings().putAll(settings);
+                target.appliedSettings().putAll(wanted);
+                target.syncedSettings(wanted);
             }
             if (state == State.CLOSED) {
                 releaseServer();
@@ -379,9 +391,12 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
         }
         queued.add(frame);
         if (server == null && queued.size() == 1) {
-            // First message of a transaction: hold the client's input until a server is ready.
-            ctx.channel().config().setAutoRead(false);
+            // First message of a transaction. An idle connection on this loop is handed over at
+            // once; only when we must wait is the client's input paused (an epoll_ctl each way).
             connectForNextWork(this::startTransaction);
+            if (server == null && state != State.CLOSED) {
+                ctx.channel().config().setAutoRead(false);
+            }
         }
     }
 
@@ -394,7 +409,9 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
         if (server != null) {
             server.flush();
         }
-        ctx.channel().config().setAutoRead(true);
+        if (!ctx.channel().config().isAutoRead()) {
+            ctx.channel().config().setAutoRead(true);
+        }
     }
 
     /** Forwards one client frame; in transaction mode statement names are mapped on the way. */
@@ -406,6 +423,11 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
         switch (Frames.type(frame)) {
             case MessageTypes.QUERY -> {
                 notePin(CStrings.read(Frames.payload(frame)));
+                statements.batchEndSent();
+                server.forward(frame);
+            }
+            case MessageTypes.SYNC, MessageTypes.FUNCTION_CALL -> {
+                statements.batchEndSent();
                 server.forward(frame);
             }
             case MessageTypes.PARSE -> sendParse(frame);
@@ -419,6 +441,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
         Parse parse = Parse.decode(Frames.payload(frame));
         notePin(parse.query());
         if (parse.name().isEmpty()) {
+            statements.unnamedParseSent();
             server.forward(frame);
             return;
         }
@@ -510,8 +533,8 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
             return;
         }
         byte type = Frames.type(frame);
-        if (type == MessageTypes.PARAMETER_STATUS && mode == PoolMode.TRANSACTION) {
-            followSetting(ParameterStatus.decode(Frames.payload(frame)));
+        if (mode == PoolMode.TRANSACTION) {
+            followReply(type, frame);
         }
         boolean readyForQuery = type == MessageTypes.READY_FOR_QUERY;
         ctx.write(frame, ctx.voidPromise());
@@ -523,11 +546,32 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
         }
     }
 
+    /** Keeps the client's settings and statement names in step with what its server did. */
+    private void followReply(byte type, ByteBuf frame) {
+        switch (type) {
+            case MessageTypes.PARAMETER_STATUS -> followSetting(ParameterStatus.decode(Frames.payload(frame)));
+            case MessageTypes.PARSE_COMPLETE -> statements.parseCompleted();
+            case MessageTypes.ERROR_RESPONSE -> statements.batchFailed(name -> {
+                if (server != null) {
+                    server.removePreparedStatement(name);
+                }
+            });
+            case MessageTypes.READY_FOR_QUERY -> statements.readyForQuery();
+            default -> {
+            }
+        }
+    }
+
     /** The client changed a reported setting itself: carry it to its next server connections. */
     private void followSetting(ParameterStatus status) {
         String name = status.name().toLowerCase(java.util.Locale.ROOT);
-        if (SessionStateDetector.TRACKED_SETTINGS.contains(name)) {
+        if (SessionStateDetector.TRACKED_SETTINGS.contains(name) && !status.value().equals(settings.get(name))) {
             settings.put(name, status.value());
+            settingsSnapshot = Map.copyOf(settings);
+            if (server != null) {
+                // The server already holds the new value: it matches the new settings.
+                server.syncedSettings(settingsSnapshot);
+            }
         }
     }
 
@@ -612,7 +656,12 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
         ServerConnection released = server;
         if (released != null) {
             server = null;
-            pool.release(released, mode == PoolMode.SESSION || pinReason != null);
+            if (pinReason == PinReason.LOAD) {
+                // No reset query unloads a library: the connection must serve nobody else.
+                pool.discard(released);
+            } else {
+                pool.release(released, mode == PoolMode.SESSION || pinReason != null);
+            }
         }
     }
 

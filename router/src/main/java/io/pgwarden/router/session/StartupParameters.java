@@ -53,7 +53,8 @@ final class StartupParameters {
         Map<String, String> defaults = lowerCaseKeys(initial);
         StringBuilder sql = new StringBuilder();
         settings.forEach((name, value) -> {
-            String current = applied.containsKey(name) ? applied.get(name) : reported.get(name);
+            // A reported value is always current (it follows the client's own SETs); else what we set.
+            String current = reported.containsKey(name) ? reported.get(name) : applied.get(name);
             if (!value.equals(current)) {
                 sql.append("SET ").append(name).append(" TO '").append(value.replace("'", "''")).append("';");
             }
