@@ -139,7 +139,10 @@ public final class ServerPool {
         });
     }
 
-    /** Takes back a connection that must never be used again (its node was fenced): closes it. */
+    /**
+     * Takes back a connection that must never be used again (its node was fenced, or it holds
+     * state no reset query undoes): closes it.
+     */
     public void discard(ServerConnection server) {
         server.unlink();
         synchronized (lock) {

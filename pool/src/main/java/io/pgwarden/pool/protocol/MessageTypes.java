@@ -28,6 +28,7 @@ public final class MessageTypes {
     public static final byte NOTICE_RESPONSE = 'N';
     public static final byte NEGOTIATE_PROTOCOL_VERSION = 'v';
     public static final byte COMMAND_COMPLETE = 'C';
+    public static final byte PARSE_COMPLETE = '1';
 
     private MessageTypes() {
     }
