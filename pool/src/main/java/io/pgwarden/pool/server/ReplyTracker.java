@@ -30,9 +30,16 @@ public final class ReplyTracker {
     private static final int INJECTED = 0x80;
 
     private final ArrayDeque<Byte> pending = new ArrayDeque<>();
+    /**
+     * True when the last reply was a ReadyForQuery that answered everything sent. Kept under the
+     * same lock as the queue: a message sent while a ReadyForQuery is being handled on the other
+     * loop must never leave it looking settled.
+     */
+    private boolean settled = true;
 
     /** Records a frontend message just written to the server. */
     public synchronized void sent(byte type, boolean injected) {
+        settled = false;
         switch (type) {
             case MessageTypes.PARSE, MessageTypes.BIND, MessageTypes.CLOSE, MessageTypes.DESCRIBE,
                  MessageTypes.EXECUTE, MessageTypes.SYNC, MessageTypes.QUERY, MessageTypes.FUNCTION_CALL ->
@@ -50,6 +57,9 @@ public final class ReplyTracker {
     public synchronized boolean received(byte type) {
         Byte code = pending.peek();
         if (code == null) {
+            if (type == MessageTypes.READY_FOR_QUERY) {
+                settled = true;
+            }
             return true;
         }
         Pending head = Pending.of(code);
@@ -78,14 +88,17 @@ public final class ReplyTracker {
             }
             case MessageTypes.READY_FOR_QUERY -> {
                 // Ends a Sync, Query or FunctionCall; anything before it was skipped.
+                boolean deliver = true;
                 while (!pending.isEmpty()) {
                     Pending done = Pending.of(pending.poll());
                     if (done.type() == MessageTypes.SYNC || done.type() == MessageTypes.QUERY
                             || done.type() == MessageTypes.FUNCTION_CALL) {
-                        return !done.injected();
+                        deliver = !done.injected();
+                        break;
                     }
                 }
-                return true;
+                settled = pending.isEmpty();
+                return deliver;
             }
             default -> {
                 // Rows, copy data, notices, notifications, parameter status: part of the head's reply.
@@ -118,6 +131,11 @@ public final class ReplyTracker {
     /** True when every message sent has been answered. */
     public synchronized boolean isIdle() {
         return pending.isEmpty();
+    }
+
+    /** True when nothing was sent since the ReadyForQuery that answered everything before it. */
+    public synchronized boolean isSettled() {
+        return settled;
     }
 
     public synchronized void clear() {

@@ -31,8 +31,6 @@ public final class ServerConnection {
     private final Map<String, String> initialParameters;
     private final long createdAtNanos = System.nanoTime();
     private final ReplyTracker replies = new ReplyTracker();
-    /** True when the last reply was a ReadyForQuery that answered everything sent. */
-    private volatile boolean settled = true;
     private volatile TransactionStatus transactionStatus = TransactionStatus.IDLE;
     /** Settings the pool SET on this connection for its current client (not reported ones only). */
     private final Map<String, String> appliedSettings = new ConcurrentHashMap<>();
@@ -96,7 +94,7 @@ public final class ServerConnection {
 
     /** True when nothing is in flight and no transaction is open: safe to give to someone else. */
     public boolean isReusable() {
-        return channel.isActive() && settled && transactionStatus == TransactionStatus.IDLE;
+        return channel.isActive() && replies.isSettled() && transactionStatus == TransactionStatus.IDLE;
     }
 
     public void link(ServerListener listener) {
@@ -115,14 +113,12 @@ public final class ServerConnection {
 
     /** Forwards a client frame (ownership passes on); call {@link #flush()} at the end of a read. */
     public void forward(ByteBuf frame) {
-        settled = false;
         replies.sent(Frames.type(frame), false);
         channel.write(frame, channel.voidPromise());
     }
 
     /** Sends a message of the pool's own inside the client's stream; its reply is swallowed. */
     public void inject(ByteBuf frame) {
-        settled = false;
         replies.sent(Frames.type(frame), true);
         channel.write(frame, channel.voidPromise());
     }
@@ -226,7 +222,6 @@ public final class ServerConnection {
 
     void onReadyForQuery(TransactionStatus status) {
         transactionStatus = status;
-        settled = replies.isIdle();
     }
 
     void onParameterStatus(String name, String value) {

@@ -107,4 +107,23 @@ class ReplyTrackerTest {
         received('Z');
         assertThat(tracker.isIdle()).isTrue();
     }
+
+    @Test
+    void settledOnlyAfterAReadyForQueryThatAnsweredEverything() {
+        assertThat(tracker.isSettled()).isTrue();
+        sent("PBEH");
+        received('1');
+        received('2');
+        received('C');
+        assertThat(tracker.isIdle()).isTrue();
+        assertThat(tracker.isSettled()).as("an extended batch without Sync is still open").isFalse();
+        sent("S");
+        received('Z');
+        assertThat(tracker.isSettled()).isTrue();
+        sent("QQ");
+        received('Z');
+        assertThat(tracker.isSettled()).as("a pipelined query is still owed").isFalse();
+        received('Z');
+        assertThat(tracker.isSettled()).isTrue();
+    }
 }
