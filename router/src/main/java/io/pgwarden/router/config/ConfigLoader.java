@@ -10,6 +10,7 @@ import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import com.fasterxml.jackson.databind.module.SimpleModule;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import io.pgwarden.discovery.etcd.EtcdSourceSettings;
 import io.pgwarden.router.auth.HbaRule;
 
 import java.io.IOException;
@@ -73,7 +74,7 @@ public final class ConfigLoader {
             throw new ConfigException(source + ": not valid YAML: " + e.getMessage(), e);
         }
         if (config == null) {
-            config = new RouterConfig(null, null, null, null, null, null, null);
+            config = new RouterConfig(null, null, null, null, null, null, null, null);
         }
         config = resolvePaths(config, baseDir);
         validate(config, source);
@@ -87,7 +88,7 @@ public final class ConfigLoader {
         }
         return new RouterConfig(config.listen(), config.topology(),
                 new RouterConfig.Auth(baseDir.resolve(auth.file()).normalize(), auth.hba()),
-                config.pool(), config.limits(), config.routing(), config.server());
+                config.pool(), config.limits(), config.routing(), config.server(), config.dcs());
     }
 
     private static void validate(RouterConfig config, String source) {
@@ -98,8 +99,22 @@ public final class ConfigLoader {
         check.that(!listen.primaryPort().equals(listen.replicaPort()), "listen.replica_port",
                 "must differ from listen.primary_port");
 
+        RouterConfig.Dcs dcs = config.dcs();
+        if (dcs.enabled()) {
+            check.that(dcs.scope() != null && !dcs.scope().isBlank(), "dcs.scope", "is required with dcs.etcd");
+            for (int i = 0; i < dcs.etcd().size(); i++) {
+                String url = dcs.etcd().get(i);
+                check.that(url.matches("http://[^/]+(:\\d+)?/?"), "dcs.etcd[" + i + "]",
+                        "must be http://host:port (TLS to etcd is not supported yet), got '" + url + "'");
+            }
+            check.positive("dcs.check_interval", dcs.checkInterval());
+            check.that(dcs.isolationTimeout().compareTo(dcs.checkInterval()) > 0, "dcs.isolation_timeout",
+                    "must be longer than dcs.check_interval");
+            EtcdSourceSettings.checkAgainstTtl(dcs.isolationTimeout(), dcs.ttl(), EtcdSourceSettings.DEFAULT_TTL_MARGIN)
+                    .ifPresent(problem -> check.that(false, "dcs.isolation_timeout", problem));
+        }
         var members = config.topology().members();
-        check.that(!members.isEmpty(), "topology.members", "list at least the primary");
+        check.that(dcs.enabled() || !members.isEmpty(), "topology.members", "list at least the primary (or set dcs.etcd)");
         long primaries = 0;
         for (int i = 0; i < members.size(); i++) {
             RouterConfig.Member m = members.get(i);
@@ -112,6 +127,7 @@ public final class ConfigLoader {
             }
         }
         check.that(members.isEmpty() || primaries == 1, "topology.members", "must name exactly one primary, found " + primaries);
+        check.that(!dcs.enabled() || members.isEmpty(), "topology.members", "must be empty when dcs.etcd is set");
         check.that(members.stream().map(RouterConfig.Member::name).distinct().count() == members.size(),
                 "topology.members", "member names must be unique");
 

@@ -10,9 +10,16 @@ import java.util.Objects;
  * conf/router.yml documents each one. Names in YAML are the snake_case of the components.
  */
 public record RouterConfig(Listen listen, Topology topology, Auth auth, Pool pool, Limits limits,
-                           Routing routing, Server server) {
+                           Routing routing, Server server, Dcs dcs) {
+
+    /** A config without a topology store: the static topology rules. */
+    public RouterConfig(Listen listen, Topology topology, Auth auth, Pool pool, Limits limits, Routing routing,
+                        Server server) {
+        this(listen, topology, auth, pool, limits, routing, server, null);
+    }
 
     public RouterConfig {
+        dcs = Objects.requireNonNullElseGet(dcs, () -> new Dcs(null, null, null, null, null, null));
         listen = Objects.requireNonNullElseGet(listen, () -> new Listen(null, null, null));
         topology = Objects.requireNonNullElseGet(topology, () -> new Topology(null, null));
         auth = Objects.requireNonNullElseGet(auth, () -> new Auth(null, null));
@@ -140,6 +147,28 @@ public record RouterConfig(Listen listen, Topology topology, Auth auth, Pool poo
 
         public Routing(Boolean replicaFallbackToPrimary) {
             this(replicaFallbackToPrimary, null, null, null);
+        }
+    }
+
+    /**
+     * The topology store: when {@code etcd} lists endpoints, the router follows the Patroni
+     * cluster {@code scope} there instead of the static {@code topology.members}.
+     *
+     * @param isolationTimeout no successful round trip with etcd for this long = no leader
+     * @param ttl              the cluster's leader TTL, to check isolationTimeout against
+     */
+    public record Dcs(List<String> etcd, String namespace, String scope, Duration checkInterval,
+                      Duration isolationTimeout, Duration ttl) {
+        public Dcs {
+            etcd = etcd == null ? List.of() : List.copyOf(etcd);
+            namespace = Objects.requireNonNullElse(namespace, "/service/");
+            checkInterval = Objects.requireNonNullElse(checkInterval, Duration.ofSeconds(1));
+            isolationTimeout = Objects.requireNonNullElse(isolationTimeout, Duration.ofSeconds(10));
+            ttl = Objects.requireNonNullElse(ttl, Duration.ofSeconds(30));
+        }
+
+        public boolean enabled() {
+            return !etcd.isEmpty();
         }
     }
 

@@ -37,7 +37,11 @@ import io.pgwarden.router.session.SessionContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import io.pgwarden.discovery.etcd.EtcdSourceSettings;
+import io.pgwarden.discovery.etcd.EtcdTopologySource;
+
 import java.io.IOException;
+import java.net.URI;
 import java.net.InetSocketAddress;
 import java.util.List;
 import java.util.Optional;
@@ -71,7 +75,17 @@ public final class RouterServer implements AutoCloseable {
 
     /** Binds both ports and starts serving; fails (and cleans up) if either port is taken. */
     public static RouterServer start(RouterConfig config) throws InterruptedException {
-        return start(config, new StaticTopologySource(staticTopology(config.topology())));
+        return start(config, topologySource(config));
+    }
+
+    /** The etcd source when {@code dcs.etcd} is set, else the static topology of the config. */
+    static TopologySource topologySource(RouterConfig config) {
+        RouterConfig.Dcs dcs = config.dcs();
+        if (!dcs.enabled()) {
+            return new StaticTopologySource(staticTopology(config.topology()));
+        }
+        return new EtcdTopologySource(new EtcdSourceSettings(dcs.etcd().stream().map(URI::create).toList(),
+                dcs.namespace(), dcs.scope(), dcs.checkInterval(), dcs.isolationTimeout()));
     }
 
     /** As {@link #start(RouterConfig)}, following the given topology source instead of the config's. */

@@ -143,7 +143,7 @@ class ConfigLoaderTest {
     void parseOfEmptyTextGivesDefaultsUpToValidation() {
         assertThatThrownBy(() -> loader.parse("   \n", "inline", null))
                 .isInstanceOf(ConfigException.class)
-                .hasMessage("inline: bad value for key 'topology.members': list at least the primary");
+                .hasMessage("inline: bad value for key 'topology.members': list at least the primary (or set dcs.etcd)");
 
         RouterConfig config = loader.parse("# only members\n" + MEMBERS, "inline", null);
         assertThat(config.pool().maxSize()).isEqualTo(20);
@@ -262,5 +262,24 @@ class ConfigLoaderTest {
         Path file = dir.resolve(name);
         Files.writeString(file, yaml);
         return file;
+    }
+
+    @Test
+    void anIsolationTimeoutNotSafelyBelowTheTtlIsRefused() {
+        String yaml = "dcs:\n  etcd: [http://127.0.0.1:2379]\n  scope: demo\n  isolation_timeout: 9s\n  ttl: 10s\n";
+        assertThatThrownBy(() -> loader.parse(yaml, "inline", null))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageStartingWith("inline: bad value for key 'dcs.isolation_timeout': ")
+                .hasMessageContaining("TTL");
+    }
+
+    @Test
+    void etcdWithoutAScopeIsRefusedAndAValidDcsSectionLoads() {
+        assertThatThrownBy(() -> loader.parse("dcs:\n  etcd: [http://127.0.0.1:2379]\n", "inline", null))
+                .hasMessageContaining("'dcs.scope'");
+        RouterConfig config = loader.parse(
+                "dcs:\n  etcd: [http://127.0.0.1:2379]\n  scope: demo\n  isolation_timeout: 5s\n  ttl: 10s\n", "inline", null);
+        assertThat(config.dcs().enabled()).isTrue();
+        assertThat(config.dcs().namespace()).isEqualTo("/service/");
     }
 }

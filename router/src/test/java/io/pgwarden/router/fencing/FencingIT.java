@@ -219,7 +219,7 @@ class FencingIT {
         try (Connection reader = connect(sessionRouter, ListenerRole.REPLICA)) {
             assertThat(serverPort(reader)).isEqualTo(pg1.port());
             Member lagging = new Member(pg1.name(), pg1.host(), pg1.port(), Role.REPLICA, "running", 1, 0,
-                    64L * 1024 * 1024, Map.of());
+                    64L * 1024 * 1024, Map.of(), Optional.empty());
             topology.publish(new Topology("test", Optional.of(pg0.name()),
                     List.of(member(pg0, Role.PRIMARY, 1), lagging), false, false, true));
 
@@ -266,7 +266,7 @@ class FencingIT {
     }
 
     private static Member member(PostgresNode node, Role role, long timeline) {
-        return new Member(node.name(), node.host(), node.port(), role, "running", timeline, 0, 0, Map.of());
+        return new Member(node.name(), node.host(), node.port(), role, "running", timeline, 0, 0, Map.of(), Optional.empty());
     }
 
     private static Connection connect(RouterServer router, ListenerRole role) throws SQLException {
