@@ -21,6 +21,8 @@ public final class Commands {
 
     private static final Logger LOG = LoggerFactory.getLogger(Commands.class);
 
+    private static final Duration SIGNAL_TIMEOUT = Duration.ofSeconds(10);
+
     private Commands() {
     }
 
@@ -83,6 +85,22 @@ public final class Commands {
             deleteQuietly(out);
             deleteQuietly(err);
         }
+    }
+
+    /**
+     * Sends a signal with {@code kill -s}: {@code "STOP"} freezes a process (a hung agent or server),
+     * {@code "CONT"} thaws it, {@code "KILL"} crashes it. A {@code SIG} prefix is accepted.
+     *
+     * @throws IllegalStateException if the process does not exist or may not be signalled
+     */
+    public static void signal(long pid, String signal) {
+        Objects.requireNonNull(signal, "signal");
+        String name = signal.startsWith("SIG") ? signal.substring(3) : signal;
+        if (!name.matches("[A-Z][A-Z0-9]*")) {
+            throw new IllegalArgumentException("not a signal name: " + signal);
+        }
+        run(SIGNAL_TIMEOUT, "kill", "-s", name, String.valueOf(pid)).requireSuccess("kill -s " + name + " " + pid);
+        LOG.debug("Sent SIG{} to {}", name, pid);
     }
 
     /** SIGKILLs a process and every descendant (collected first: they are re-parented once it dies) and waits for them. */

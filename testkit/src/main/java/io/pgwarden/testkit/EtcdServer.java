@@ -8,11 +8,16 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Base64;
 import java.util.List;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -29,12 +34,16 @@ public final class EtcdServer implements AutoCloseable {
 
     private static final Duration START_TIMEOUT = Duration.ofSeconds(30);
     private static final Duration SIGNAL_TIMEOUT = Duration.ofSeconds(10);
+    private static final Duration GET_TIMEOUT = Duration.ofSeconds(2);
+    // The v3 JSON gateway answers base64 values, which need no unescaping.
+    private static final Pattern VALUE = Pattern.compile("\"value\"\\s*:\\s*\"([A-Za-z0-9+/=]*)\"");
 
     private final Process process;
     private final Path tempDir;
     private final Reaper reaper;
     private final int clientPort;
     private final int peerPort;
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
     private boolean paused;
     private boolean closed;
 
@@ -143,6 +152,41 @@ public final class EtcdServer implements AutoCloseable {
 
     public boolean isRunning() {
         return process.isAlive();
+    }
+
+    /**
+     * Reads one key through etcd's v3 JSON gateway (what {@code etcdctl get} shows, without a process).
+     *
+     * @return the value as UTF-8, or empty if the key does not exist
+     * @throws IllegalStateException if etcd does not answer within 2 s (paused, stopped)
+     */
+    public Optional<String> get(String key) {
+        Base64.Encoder base64 = Base64.getEncoder();
+        String body = "{\"key\":\"" + base64.encodeToString(key.getBytes(StandardCharsets.UTF_8)) + "\"}";
+        HttpRequest request = HttpRequest.newBuilder(URI.create(clientUrl() + "/v3/kv/range"))
+                .timeout(GET_TIMEOUT)
+                .POST(HttpRequest.BodyPublishers.ofString(body))
+                .build();
+        HttpResponse<String> response;
+        try {
+            response = http.send(request, HttpResponse.BodyHandlers.ofString());
+        } catch (IOException e) {
+            throw new IllegalStateException("could not read " + key + " from etcd on " + clientUrl(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while reading " + key + " from etcd", e);
+        }
+        if (response.statusCode() != 200) {
+            throw new IllegalStateException("etcd answered " + response.statusCode() + " to a read of " + key
+                    + ": " + response.body());
+        }
+        if (!response.body().contains("\"kvs\"")) {
+            return Optional.empty();
+        }
+        Matcher value = VALUE.matcher(response.body());
+        // The gateway leaves out fields with default values: no "value" means an empty one.
+        return Optional.of(value.find()
+                ? new String(Base64.getDecoder().decode(value.group(1)), StandardCharsets.UTF_8) : "");
     }
 
     /** Freezes etcd (SIGSTOP): connections stay open, nothing answers. Simulates a hung or partitioned DCS. */

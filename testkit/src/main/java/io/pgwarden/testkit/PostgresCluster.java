@@ -173,7 +173,7 @@ public final class PostgresCluster implements AutoCloseable {
         Path tempDir = TempDirs.create("pgwarden-pg-", user);
         Reaper reaper;
         try {
-            reaper = Reaper.watch(tempDir, cleanupScript(options.binDir(), user));
+            reaper = Reaper.watch(tempDir, stopPostmastersScript(options.binDir(), user, "\"$dir\"/pg*"));
         } catch (RuntimeException e) {
             deleteQuietly(tempDir);
             throw e;
@@ -383,11 +383,14 @@ public final class PostgresCluster implements AutoCloseable {
         user.own(file);
     }
 
-    /** What the reaper runs if the JVM dies: stop every postmaster found in the temp dir. */
-    private static String cleanupScript(Path binDir, ServerUser user) {
+    /**
+     * What a reaper runs if the JVM dies: stop every postmaster whose data dir matches
+     * {@code dataDirGlob}, a shell word that may use the reaper's {@code $dir} (the temp dir).
+     */
+    static String stopPostmastersScript(Path binDir, ServerUser user, String dataDirGlob) {
         String pgCtl = user.shellCommand(Reaper.quote(binDir.resolve("pg_ctl").toString())
                 + " stop -D \"$d\" -m immediate -w -t 10");
-        return "for d in \"$dir\"/pg*; do\n"
+        return "for d in " + dataDirGlob + "; do\n"
                 + "  [ -f \"$d/postmaster.pid\" ] || continue\n"
                 + "  " + pgCtl + " >/dev/null 2>&1\n"
                 + "  [ -f \"$d/postmaster.pid\" ] && kill -9 \"$(head -n 1 \"$d/postmaster.pid\")\" 2>/dev/null\n"

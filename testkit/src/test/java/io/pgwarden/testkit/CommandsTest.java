@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -48,5 +49,36 @@ class CommandsTest {
 
         long grandchild = Long.parseLong(Files.readString(pidFile).trim());
         assertThat(ProcessHandle.of(grandchild).filter(Commands::isRunning)).isEmpty();
+    }
+
+    @Test
+    void signalStopsContinuesAndKills() throws Exception {
+        Process sleep = new ProcessBuilder("sleep", "30").start();
+        try {
+            Commands.signal(sleep.pid(), "STOP");
+            assertThat(awaitState(sleep.pid(), 'T')).isTrue();
+            Commands.signal(sleep.pid(), "SIGCONT");
+            assertThat(awaitState(sleep.pid(), 'S')).isTrue();
+            Commands.signal(sleep.pid(), "KILL");
+            assertThat(sleep.waitFor(5, TimeUnit.SECONDS)).isTrue();
+            assertThat(sleep.exitValue()).isEqualTo(128 + 9);
+        } finally {
+            sleep.destroyForcibly();
+        }
+        assertThatThrownBy(() -> Commands.signal(sleep.pid(), "KILL")).isInstanceOf(IllegalStateException.class);
+        assertThatThrownBy(() -> Commands.signal(1, "-9; rm")).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    /** Waits for the state letter in /proc/PID/stat (T stopped, S sleeping). */
+    private static boolean awaitState(long pid, char state) throws Exception {
+        long deadline = System.nanoTime() + 5_000_000_000L;
+        while (System.nanoTime() < deadline) {
+            String stat = Files.readString(Path.of("/proc", String.valueOf(pid), "stat"));
+            if (stat.charAt(stat.lastIndexOf(')') + 2) == state) {
+                return true;
+            }
+            Thread.sleep(10);
+        }
+        return false;
     }
 }

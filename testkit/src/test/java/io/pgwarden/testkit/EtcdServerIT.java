@@ -29,6 +29,10 @@ class EtcdServerIT {
             assertThat(health(etcd)).contains("\"health\":\"true\"");
             assertThat(etcdctl(etcd, "put", "/service/demo/leader", "pg0").stdout()).contains("OK");
             assertThat(etcdctl(etcd, "get", "--print-value-only", "/service/demo/leader").stdout()).isEqualTo("pg0\n");
+            assertThat(etcd.get("/service/demo/leader")).contains("pg0");
+            assertThat(etcd.get("/service/demo/nobody")).isEmpty();
+            etcdctl(etcd, "put", "/service/demo/empty", "");
+            assertThat(etcd.get("/service/demo/empty")).contains("");
 
             etcd.pause();
             assertThat(etcd.isPaused()).isTrue();

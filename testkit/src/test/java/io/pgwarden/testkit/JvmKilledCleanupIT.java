@@ -6,7 +6,9 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -46,6 +48,54 @@ class JvmKilledCleanupIT {
         } finally {
             child.process().destroyForcibly();
         }
+    }
+
+    /** The same for a Patroni cluster with HAProxy in front: agents, postmasters, etcd, haproxy, temp dirs. */
+    @Test
+    void killMinusNineLeavesNoPatroniClusterBehind(@TempDir Path workDir) throws Exception {
+        Path java = Path.of(System.getProperty("java.home"), "bin", "java");
+        Path output = workDir.resolve("child.out");
+        Process process = new ProcessBuilder(java.toString(), "-cp", System.getProperty("java.class.path"),
+                PatroniInChildJvm.class.getName())
+                .redirectErrorStream(true)
+                .redirectOutput(output.toFile())
+                .start();
+        try {
+            String[] ready = awaitReady(process, output);
+            List<Path> dirs = Stream.of(ready[1].split(":")).map(Path::of).toList();
+            List<Long> pids = Stream.of(ready[2].split(":")).map(Long::parseLong).toList();
+            assertThat(pids).hasSize(6).allMatch(JvmKilledCleanupIT::running);
+
+            process.destroyForcibly(); // SIGKILL
+            assertThat(process.waitFor(10, TimeUnit.SECONDS)).isTrue();
+
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+            while (System.nanoTime() < deadline
+                    && (pids.stream().anyMatch(JvmKilledCleanupIT::running) || dirs.stream().anyMatch(Files::exists))) {
+                Thread.sleep(100);
+            }
+            assertThat(pids).noneMatch(JvmKilledCleanupIT::running);
+            assertThat(dirs).noneMatch(Files::exists);
+        } finally {
+            process.destroyForcibly();
+        }
+    }
+
+    private static String[] awaitReady(Process process, Path output) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (System.nanoTime() < deadline) {
+            for (String line : Files.readAllLines(output, StandardCharsets.UTF_8)) {
+                if (line.startsWith("READY ")) {
+                    return line.split(" ");
+                }
+            }
+            if (!process.isAlive()) {
+                break;
+            }
+            Thread.sleep(50);
+        }
+        process.destroyForcibly();
+        throw new AssertionError("child JVM did not start its fixtures:\n" + Files.readString(output));
     }
 
     private static void awaitGone(Child child) throws InterruptedException {
