@@ -95,6 +95,7 @@ public final class ConfigLoader {
         Checker check = new Checker(source);
         RouterConfig.Listen listen = config.listen();
         check.port("listen.primary_port", listen.primaryPort());
+        check.that(listen.ioThreads() >= 0 && listen.ioThreads() <= 256, "listen.io_threads", "must be 0 (half the cores) to 256");
         check.port("listen.replica_port", listen.replicaPort());
         check.that(!listen.primaryPort().equals(listen.replicaPort()), "listen.replica_port",
                 "must differ from listen.primary_port");

@@ -20,7 +20,7 @@ public record RouterConfig(Listen listen, Topology topology, Auth auth, Pool poo
 
     public RouterConfig {
         dcs = Objects.requireNonNullElseGet(dcs, () -> new Dcs(null, null, null, null, null, null));
-        listen = Objects.requireNonNullElseGet(listen, () -> new Listen(null, null, null));
+        listen = Objects.requireNonNullElseGet(listen, () -> new Listen(null, null, null, null));
         topology = Objects.requireNonNullElseGet(topology, () -> new Topology(null, null));
         auth = Objects.requireNonNullElseGet(auth, () -> new Auth(null, null));
         pool = Objects.requireNonNullElseGet(pool, () -> new Pool(null, null, null, null, null, null, null, null, null));
@@ -29,12 +29,27 @@ public record RouterConfig(Listen listen, Topology topology, Auth auth, Pool poo
         server = Objects.requireNonNullElseGet(server, () -> new Server(null));
     }
 
-    /** Where clients connect: the primary port always reaches the leader, the replica port the replicas. */
-    public record Listen(String host, Integer primaryPort, Integer replicaPort) {
+    /**
+     * Where clients connect: the primary port always reaches the leader, the replica port the replicas.
+     *
+     * @param ioThreads event-loop threads; 0 picks half the cores (at least one), leaving the rest
+     *                  to the kernel's network work, which is most of a pooler's cost
+     */
+    public record Listen(String host, Integer primaryPort, Integer replicaPort, Integer ioThreads) {
         public Listen {
             host = Objects.requireNonNullElse(host, "127.0.0.1");
             primaryPort = Objects.requireNonNullElse(primaryPort, 5000);
             replicaPort = Objects.requireNonNullElse(replicaPort, 5001);
+            ioThreads = Objects.requireNonNullElse(ioThreads, 0);
+        }
+
+        public Listen(String host, Integer primaryPort, Integer replicaPort) {
+            this(host, primaryPort, replicaPort, null);
+        }
+
+        /** The thread count to use: the configured one, or half the cores. */
+        public int effectiveIoThreads() {
+            return ioThreads > 0 ? ioThreads : Math.max(1, Runtime.getRuntime().availableProcessors() / 2);
         }
     }
 

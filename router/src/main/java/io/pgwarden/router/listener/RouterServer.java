@@ -92,8 +92,8 @@ public final class RouterServer implements AutoCloseable {
     public static RouterServer start(RouterConfig config, TopologySource topology) throws InterruptedException {
         Transport transport = Transport.best();
         EventLoopGroup acceptors = transport.newGroup(1, "pgwarden-accept");
-        // One loop per core: more threads than cores only adds context switches on the data path.
-        EventLoopGroup workers = transport.newGroup(Runtime.getRuntime().availableProcessors(), "pgwarden-io");
+        // Fewer loops than cores: more would only add context switches and cross-loop hand-offs.
+        EventLoopGroup workers = transport.newGroup(config.listen().effectiveIoThreads(), "pgwarden-io");
         ServerConnector connector = new ServerConnector(transport.channelType(), config.server().connectTimeout());
         PoolSettings poolSettings = poolSettings(config.pool());
         ServerPools pools = new ServerPools(connector, workers, key -> poolSettings);

@@ -41,12 +41,54 @@ public final class SessionStateDetector {
         return Optional.empty();
     }
 
-    /** A cheap pre-check: most queries contain none of these letters sequences at all. */
+    /** Statements that can change session state by their first word alone. */
+    private static final Set<String> SESSION_KEYWORDS = Set.of("SET", "RESET", "LISTEN", "LOAD", "PREPARE", "DECLARE",
+            "CREATE");
+    /** Words that can change session state anywhere in a statement. */
+    private static final List<String> ANYWHERE = List.of("advisory", "set_config", "temp");
+
+    /**
+     * A cheap pre-check run on every query in transaction mode, so the tokenizer runs only on the
+     * few that could matter: a single statement whose first word is not a session keyword, and
+     * that mentions no advisory lock, set_config or temp, cannot change session state.
+     * Anything else (several statements, a comment first) goes to the full inspection.
+     */
     private static boolean mayMatter(String sql) {
-        String upper = sql.toUpperCase(java.util.Locale.ROOT);
-        return upper.contains("SET") || upper.contains("LISTEN") || upper.contains("ADVISORY")
-                || upper.contains("TEMP") || upper.contains("PREPARE") || upper.contains("HOLD")
-                || upper.contains("LOAD");
+        if (mentionsAnywhereWord(sql)) {
+            return true;
+        }
+        int semicolon = sql.indexOf(';');
+        if (semicolon >= 0 && !sql.substring(semicolon + 1).isBlank()) {
+            return true;
+        }
+        int start = 0;
+        while (start < sql.length() && Character.isWhitespace(sql.charAt(start))) {
+            start++;
+        }
+        int end = start;
+        while (end < sql.length() && Character.isLetter(sql.charAt(end))) {
+            end++;
+        }
+        if (end == start) {
+            return true; // starts with a comment, a parenthesis, ...: look properly
+        }
+        return SESSION_KEYWORDS.contains(sql.substring(start, end).toUpperCase(java.util.Locale.ROOT));
+    }
+
+    /** One pass, comparing a word only where its first letter stands. */
+    private static boolean mentionsAnywhereWord(String sql) {
+        for (int i = 0; i < sql.length(); i++) {
+            char c = Character.toLowerCase(sql.charAt(i));
+            if (c != 'a' && c != 's' && c != 't') {
+                continue;
+            }
+            for (String word : ANYWHERE) {
+                if (word.charAt(0) == c && sql.regionMatches(true, i, word, 0, word.length())) {
+                    return true;
+                }
+            }
+        }
+        return false;
     }
 
     private static Optional<PinReason> inspect(List<String> tokens) {
