@@ -1,5 +1,8 @@
 package io.pgwarden.launcher;
 
+import io.pgwarden.bench.failover.FailoverBench;
+import io.pgwarden.bench.failover.FailoverSettings;
+import io.pgwarden.bench.failover.Scenario;
 import io.pgwarden.pool.PoolMode;
 import io.pgwarden.bench.throughput.QueryMode;
 import io.pgwarden.bench.throughput.ThroughputBench;
@@ -14,10 +17,17 @@ import java.util.Arrays;
 import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
 
-/** {@code pgwarden bench ...}: benchmarks that compare pgwarden with direct PostgreSQL. */
+/** {@code pgwarden bench ...}: benchmarks that compare pgwarden with direct PostgreSQL, PgBouncer and HAProxy. */
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Run benchmarks.",
-        subcommands = {BenchCommand.Throughput.class})
+        subcommands = {BenchCommand.Throughput.class, BenchCommand.Failover.class})
 final class BenchCommand {
+
+    /** The command as typed, {@code bin/pgwarden bench ...}, quoted for a shell where needed. */
+    static String commandLine(CommandSpec spec) {
+        return "bin/pgwarden " + spec.commandLine().getParseResult().originalArgs().stream()
+                .map(arg -> arg.matches("[\\w./=,:@%+-]+") ? arg : "'" + arg.replace("'", "'\\''") + "'")
+                .collect(Collectors.joining(" "));
+    }
 
     @Command(name = "throughput", mixinStandardHelpOptions = true,
             description = "pgbench directly against PostgreSQL, through pgwarden and through PgBouncer, interleaved, in one run.")
@@ -55,14 +65,48 @@ final class BenchCommand {
 
         @Override
         public Integer call() throws Exception {
-            String commandLine = "bin/pgwarden " + spec.commandLine().getParseResult().originalArgs().stream()
-                    .map(arg -> arg.matches("[\\w./=,:@%+-]+") ? arg : "'" + arg.replace("'", "'\\''") + "'")
-                    .collect(Collectors.joining(" "));
+            String commandLine = commandLine(spec);
             ThroughputSettings settings = new ThroughputSettings(Arrays.stream(clients).boxed().toList(),
                     durationSeconds, poolSize, rounds, scale,
                     Arrays.stream(poolModes).map(PoolMode::parse).toList(),
                     Arrays.stream(queryModes).map(QueryMode::parse).toList(), output, commandLine);
             new ThroughputBench(settings, System.out).run();
+            return 0;
+        }
+    }
+
+    @Command(name = "failover", mixinStandardHelpOptions = true,
+            description = "Write probes through pgwarden and through HAProxy while a Patroni cluster's leader crashes,"
+                    + " freezes, switches over or loses etcd: outage, failed, lost and split-brain writes.")
+    static final class Failover implements Callable<Integer> {
+
+        @Spec
+        CommandSpec spec;
+
+        @Option(names = "--scenario", split = ",", defaultValue = "crash,freeze,switchover,etcd-pause",
+                description = "crash, freeze, switchover, etcd-pause; repeatable or a comma list (default ${DEFAULT-VALUE})")
+        String[] scenarios;
+
+        @Option(names = "--runs", defaultValue = "3", description = "runs per scenario, each on a fresh cluster (default ${DEFAULT-VALUE})")
+        int runs;
+
+        @Option(names = "--ttl", defaultValue = "10", description = "Patroni ttl, seconds (default ${DEFAULT-VALUE})")
+        int ttl;
+
+        @Option(names = "--loop-wait", defaultValue = "2", description = "Patroni loop_wait, seconds (default ${DEFAULT-VALUE})")
+        int loopWait;
+
+        @Option(names = "--retry-timeout", defaultValue = "3", description = "Patroni retry_timeout, seconds (default ${DEFAULT-VALUE})")
+        int retryTimeout;
+
+        @Option(names = "--output", description = "markdown file whose failover section is replaced, e.g. docs/benchmarks.md")
+        Path output;
+
+        @Override
+        public Integer call() throws Exception {
+            FailoverSettings settings = new FailoverSettings(Arrays.stream(scenarios).map(Scenario::parse).toList(),
+                    runs, ttl, loopWait, retryTimeout, output, commandLine(spec));
+            new FailoverBench(settings, System.out).run();
             return 0;
         }
     }

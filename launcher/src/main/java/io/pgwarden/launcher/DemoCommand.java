@@ -30,6 +30,9 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--replicas", defaultValue = "2", description = "streaming replicas to start (default ${DEFAULT-VALUE})")
     int replicas;
 
+    @Option(names = "--admin-port", defaultValue = "5002", description = "admin HTTP port, /metrics and /health (default ${DEFAULT-VALUE})")
+    int adminPort;
+
     @Option(names = "--pool-mode", defaultValue = "transaction", description = "session or transaction (default ${DEFAULT-VALUE})")
     String poolMode;
 
@@ -66,7 +69,7 @@ final class DemoCommand implements Callable<Integer> {
                 new RouterConfig.Topology("demo", members),
                 new RouterConfig.Auth(userList, null),
                 new RouterConfig.Pool(poolMode, null, null, null, null, null, null),
-                null, null, null);
+                null, null, null, null, new RouterConfig.Admin("127.0.0.1", adminPort));
     }
 
     private void printBanner(PostgresCluster cluster) {
@@ -77,6 +80,7 @@ final class DemoCommand implements Callable<Integer> {
         }
         banner.append(String.format("  router   primary  127.0.0.1:%d   replicas 127.0.0.1:%d   (%s pooling)%n",
                         primaryPort, replicaPort, poolMode))
+                .append(String.format("  admin    http://127.0.0.1:%d/metrics   http://127.0.0.1:%d/health%n", adminPort, adminPort))
                 .append("  user postgres, password postgres, database postgres\n\n")
                 .append(String.format("  PGPASSWORD=postgres psql -h 127.0.0.1 -p %d -U postgres postgres   # read-write%n", primaryPort))
                 .append(String.format("  PGPASSWORD=postgres psql -h 127.0.0.1 -p %d -U postgres postgres   # read-only%n", replicaPort));

@@ -74,7 +74,7 @@ public final class ConfigLoader {
             throw new ConfigException(source + ": not valid YAML: " + e.getMessage(), e);
         }
         if (config == null) {
-            config = new RouterConfig(null, null, null, null, null, null, null, null);
+            config = new RouterConfig(null, null, null, null, null, null, null, null, null);
         }
         config = resolvePaths(config, baseDir);
         validate(config, source);
@@ -88,7 +88,7 @@ public final class ConfigLoader {
         }
         return new RouterConfig(config.listen(), config.topology(),
                 new RouterConfig.Auth(baseDir.resolve(auth.file()).normalize(), auth.hba()),
-                config.pool(), config.limits(), config.routing(), config.server(), config.dcs());
+                config.pool(), config.limits(), config.routing(), config.server(), config.dcs(), config.admin());
     }
 
     private static void validate(RouterConfig config, String source) {
@@ -167,6 +167,8 @@ public final class ConfigLoader {
         check.that(size >= 1024 && size <= 1024L * 1024 * 1024, "limits.max_message_size", "must be between 1kB and 1GB");
         check.positive("limits.auth_timeout", limits.authTimeout());
         check.positive("server.connect_timeout", config.server().connectTimeout());
+        check.that(config.admin().httpPort() == 0 || config.admin().httpPort() >= 1 && config.admin().httpPort() <= 65535,
+                "admin.http_port", "must be 0 (off) or a TCP port");
         check.positive("routing.connect_wait_timeout", config.routing().connectWaitTimeout());
     }
 

@@ -10,15 +10,21 @@ import java.util.Objects;
  * conf/router.yml documents each one. Names in YAML are the snake_case of the components.
  */
 public record RouterConfig(Listen listen, Topology topology, Auth auth, Pool pool, Limits limits,
-                           Routing routing, Server server, Dcs dcs) {
+                           Routing routing, Server server, Dcs dcs, Admin admin) {
 
     /** A config without a topology store: the static topology rules. */
     public RouterConfig(Listen listen, Topology topology, Auth auth, Pool pool, Limits limits, Routing routing,
                         Server server) {
-        this(listen, topology, auth, pool, limits, routing, server, null);
+        this(listen, topology, auth, pool, limits, routing, server, null, null);
+    }
+
+    public RouterConfig(Listen listen, Topology topology, Auth auth, Pool pool, Limits limits, Routing routing,
+                        Server server, Dcs dcs) {
+        this(listen, topology, auth, pool, limits, routing, server, dcs, null);
     }
 
     public RouterConfig {
+        admin = Objects.requireNonNullElseGet(admin, () -> new Admin(null, null));
         dcs = Objects.requireNonNullElseGet(dcs, () -> new Dcs(null, null, null, null, null, null));
         listen = Objects.requireNonNullElseGet(listen, () -> new Listen(null, null, null, null));
         topology = Objects.requireNonNullElseGet(topology, () -> new Topology(null, null));
@@ -184,6 +190,14 @@ public record RouterConfig(Listen listen, Topology topology, Auth auth, Pool poo
 
         public boolean enabled() {
             return !etcd.isEmpty();
+        }
+    }
+
+    /** The admin HTTP endpoint ({@code /metrics}, {@code /health}); port 0 turns it off. */
+    public record Admin(String host, Integer httpPort) {
+        public Admin {
+            host = Objects.requireNonNullElse(host, "127.0.0.1");
+            httpPort = Objects.requireNonNullElse(httpPort, 0);
         }
     }
 

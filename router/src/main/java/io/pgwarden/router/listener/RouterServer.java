@@ -19,6 +19,7 @@ import io.pgwarden.pool.auth.UserList;
 import io.pgwarden.pool.protocol.codec.PgMessageEncoder;
 import io.pgwarden.pool.protocol.codec.StartupDecoder;
 import io.pgwarden.pool.server.ServerConnector;
+import io.pgwarden.router.admin.AdminHttpServer;
 import io.pgwarden.router.auth.CredentialStore;
 import io.pgwarden.router.auth.HbaRule;
 import io.pgwarden.router.auth.HbaRules;
@@ -61,10 +62,12 @@ public final class RouterServer implements AutoCloseable {
     private final TopologySource topology;
     private final List<Channel> listeners;
     private final RouterMetrics metrics;
+    private final AdminHttpServer admin;
 
     private RouterServer(EventLoopGroup acceptors, EventLoopGroup workers, ServerPools pools, ClientRegistry registry,
-                         TopologySource topology, List<Channel> listeners, RouterMetrics metrics) {
+                         TopologySource topology, List<Channel> listeners, RouterMetrics metrics, AdminHttpServer admin) {
         this.metrics = metrics;
+        this.admin = admin;
         this.acceptors = acceptors;
         this.workers = workers;
         this.pools = pools;
@@ -119,10 +122,17 @@ public final class RouterServer implements AutoCloseable {
                     context, ListenerRole.PRIMARY, maxMessage);
             Channel replica = bind(transport, acceptors, workers, config.listen().host(), config.listen().replicaPort(),
                     context, ListenerRole.REPLICA, maxMessage);
+            metrics.bindPools(pools::stats, registry::clientCount);
+            AdminHttpServer admin = null;
+            if (config.admin().httpPort() > 0) {
+                admin = AdminHttpServer.start(config.admin().host(), config.admin().httpPort(), acceptors, workers,
+                        transport.serverChannelType(), metrics, router);
+                log.info("admin HTTP on {}:{} (/metrics, /health)", config.admin().host(), admin.port());
+            }
             log.info("pgwarden router listening on {}:{} (primary) and {}:{} (replicas), {} transport",
                     config.listen().host(), config.listen().primaryPort(), config.listen().host(),
                     config.listen().replicaPort(), transport.name());
-            return new RouterServer(acceptors, workers, pools, registry, topology, List.of(primary, replica), metrics);
+            return new RouterServer(acceptors, workers, pools, registry, topology, List.of(primary, replica), metrics, admin);
         } catch (InterruptedException | RuntimeException e) {
             topology.close();
             pools.close();
@@ -198,6 +208,11 @@ public final class RouterServer implements AutoCloseable {
         return registry.clientCount();
     }
 
+    /** The admin HTTP port, or 0 when it is off. */
+    public int adminPort() {
+        return admin == null ? 0 : admin.port();
+    }
+
     public RouterMetrics metrics() {
         return metrics;
     }
@@ -208,6 +223,9 @@ public final class RouterServer implements AutoCloseable {
 
     @Override
     public void close() {
+        if (admin != null) {
+            admin.close();
+        }
         listeners.forEach(Channel::close);
         pools.close();
         topology.close();

@@ -2,12 +2,18 @@ package io.pgwarden.router.metrics;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MultiGauge;
+import io.micrometer.core.instrument.Tags;
+import io.pgwarden.pool.PoolStats;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.pgwarden.router.pinning.PinReason;
 
 import java.util.EnumMap;
+import java.util.List;
+import java.util.function.IntSupplier;
+import java.util.function.Supplier;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -32,6 +38,19 @@ public final class RouterMetrics {
                     .tag("reason", reason.tag())
                     .register(registry);
         }
+    }
+
+    private final MultiGauge poolConnections = MultiGauge.builder("pgwarden_pool_server_connections")
+            .description("Server connections per pool (node, database, user) and state").register(registry);
+    private final MultiGauge poolWaiting = MultiGauge.builder("pgwarden_pool_waiting_clients")
+            .description("Clients queued for a server connection, per pool").register(registry);
+    private volatile Supplier<List<PoolStats>> pools = List::of;
+
+    /** Where the pool figures come from; read at each scrape. */
+    public void bindPools(Supplier<List<PoolStats>> pools, IntSupplier clients) {
+        this.pools = pools;
+        Gauge.builder("pgwarden_clients", clients, IntSupplier::getAsInt).strongReference(true)
+                .description("Logged-in clients on both ports").register(registry);
     }
 
     public void pinned(PinReason reason) {
@@ -68,6 +87,15 @@ public final class RouterMetrics {
 
     /** The Prometheus text exposition of every meter. */
     public String scrape() {
+        List<PoolStats> stats = pools.get();
+        poolConnections.register(stats.stream().flatMap(p -> List.of(
+                MultiGauge.Row.of(poolTags(p).and("state", "active"), p.active()),
+                MultiGauge.Row.of(poolTags(p).and("state", "idle"), p.idle())).stream()).toList(), true);
+        poolWaiting.register(stats.stream().map(p -> MultiGauge.Row.of(poolTags(p), p.waiting())).toList(), true);
         return registry.scrape();
+    }
+
+    private static Tags poolTags(PoolStats pool) {
+        return Tags.of("node", pool.key().node(), "database", pool.key().database(), "user", pool.key().user());
     }
 }
