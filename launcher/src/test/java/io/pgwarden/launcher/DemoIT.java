@@ -34,8 +34,10 @@ class DemoIT {
         assertThat(JAR).exists();
         int primaryPort = FreePorts.next();
         int replicaPort = FreePorts.next();
+        int adminPort = FreePorts.next();
         Process demo = new ProcessBuilder("java", "-jar", JAR.toString(), "demo",
-                "--primary-port", String.valueOf(primaryPort), "--replica-port", String.valueOf(replicaPort))
+                "--primary-port", String.valueOf(primaryPort), "--replica-port", String.valueOf(replicaPort),
+                "--admin-port", String.valueOf(adminPort))
                 .redirectErrorStream(true)
                 .start();
         List<String> output = new ArrayList<>();
