@@ -4,6 +4,7 @@ import io.pgwarden.router.config.RouterConfig;
 import io.pgwarden.router.listener.RouterServer;
 import io.pgwarden.router.routing.ListenerRole;
 import io.pgwarden.testkit.FreePorts;
+import io.pgwarden.testkit.PatroniCluster;
 import io.pgwarden.testkit.PostgresCluster;
 import io.pgwarden.testkit.PostgresNode;
 
@@ -13,6 +14,7 @@ import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Properties;
@@ -48,8 +50,7 @@ public final class RouterFixture implements AutoCloseable {
     public static RouterFixture start(PostgresCluster.Options options, UnaryOperator<RouterConfig> customize) throws Exception {
         PostgresCluster cluster = PostgresCluster.start(options);
         try {
-            Path userList = cluster.tempDir().resolve("userlist.txt");
-            Files.writeString(userList, "\"" + USER + "\" \"" + PASSWORD + "\"\n");
+            Path userList = writeUserList(cluster.tempDir());
             RouterConfig config = customize.apply(baseConfig(cluster, userList));
             return new RouterFixture(cluster, userList, config, RouterServer.start(config));
         } catch (Exception | Error e) {
@@ -70,6 +71,29 @@ public final class RouterFixture implements AutoCloseable {
                 new RouterConfig.Topology("test", members),
                 new RouterConfig.Auth(userList, null),
                 null, null, null, null);
+    }
+
+    /** Writes {@code dir/userlist.txt} with {@code postgres/postgres}, the auth file every fixture uses. */
+    public static Path writeUserList(Path dir) throws IOException {
+        Path userList = dir.resolve("userlist.txt");
+        Files.writeString(userList, "\"" + USER + "\" \"" + PASSWORD + "\"\n");
+        return userList;
+    }
+
+    /**
+     * Free ports, the given auth file, scram for everyone, and the topology of {@code patroni} as its
+     * etcd shows it (no static members); defaults elsewhere.
+     */
+    public static RouterConfig baseConfig(PatroniCluster patroni, Path userList, Duration checkInterval,
+                                          Duration isolationTimeout) {
+        PatroniCluster.Options options = patroni.options();
+        return new RouterConfig(
+                new RouterConfig.Listen("127.0.0.1", FreePorts.next(), FreePorts.next()),
+                new RouterConfig.Topology(options.scope(), List.of()),
+                new RouterConfig.Auth(userList, null),
+                null, null, null, null,
+                new RouterConfig.Dcs(List.of(patroni.etcd().clientUrl()), options.namespace(), options.scope(),
+                        checkInterval, isolationTimeout, Duration.ofSeconds(options.ttl())));
     }
 
     /** Adds a line to the auth file; takes effect for the next router started from it. */

@@ -71,6 +71,14 @@ public final class ServerConnection {
         return Map.copyOf(parameters);
     }
 
+    /**
+     * Whether the server is in recovery, as PostgreSQL 14+ reports it ({@code in_hot_standby}):
+     * a node that holds the leader key can still be read-only for a moment around a promotion.
+     */
+    public boolean isHotStandby() {
+        return "on".equals(parameters.get("in_hot_standby"));
+    }
+
     /** The parameters as reported at login: this user's defaults on this server. */
     public Map<String, String> initialParameters() {
         return initialParameters;

@@ -51,6 +51,7 @@ import org.slf4j.LoggerFactory;
 
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.List;
 import java.util.Map;
@@ -68,6 +69,7 @@ import java.util.concurrent.TimeUnit;
 public final class ClientSession extends ChannelInboundHandlerAdapter implements ServerListener {
 
     private static final Logger log = LoggerFactory.getLogger(ClientSession.class);
+    private static final long STANDBY_RETRY_MILLIS = 100;
 
     private enum State { STARTUP, AUTHENTICATING, CONNECTING, LINKED, CLOSED }
 
@@ -86,6 +88,8 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
     private ServerPool pool;
     private ServerConnection server;
     private ScheduledFuture<?> loginTimeout;
+    /** While holding for a writable primary: when to give up (nanoTime), else 0. */
+    private long holdUntilNanos;
     private PoolMode mode = PoolMode.SESSION;
     private ServerCredentials credentials = ServerCredentials.NONE;
     private PinReason pinReason;
@@ -258,6 +262,24 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
         }
     }
 
+    /** Retries shortly, for at most connect_wait_timeout from the first try of this hold. */
+    private void holdForWritablePrimary(Member member, Runnable onReady) {
+        long now = System.nanoTime();
+        Duration wait = context.router().connectWaitTimeout();
+        if (holdUntilNanos == 0) {
+            holdUntilNanos = now + wait.toNanos();
+        } else if (now - holdUntilNanos > 0) {
+            fatal(SqlState.CANNOT_CONNECT_NOW, "node " + member.name() + " holds the leader key but is still read-only"
+                    + " (in recovery) after connect_wait_timeout (" + wait.toMillis() + " ms)");
+            return;
+        }
+        ctx.executor().schedule(() -> {
+            if (state != State.CLOSED) {
+                connectForNextWork(onReady);
+            }
+        }, STANDBY_RETRY_MILLIS, TimeUnit.MILLISECONDS);
+    }
+
     /**
      * The topology changed: if this client's server connection may no longer be used — it is
      * not the leader-key holder (primary port) or no longer fit for reads (replica port) — the
@@ -299,8 +321,17 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
                 return;
             }
             if (f.isSuccess()) {
+                ServerConnection acquired = f.getNow();
+                if (role == ListenerRole.PRIMARY && acquired.isHotStandby()) {
+                    // The key holder is not writable yet (Patroni re-promotes a demoted leader a moment
+                    // after the store answers again): never hand it writes; hold and look again.
+                    candidatePool.discard(acquired);
+                    holdForWritablePrimary(member, onReady);
+                    return;
+                }
+                holdUntilNanos = 0;
                 pool = candidatePool;
-                server = f.getNow();
+                server = acquired;
                 syncSettings(onReady);
                 return;
             }

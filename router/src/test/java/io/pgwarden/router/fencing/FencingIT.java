@@ -53,12 +53,17 @@ class FencingIT {
     private RouterServer transactionRouter;
     private PostgresNode pg0;
     private PostgresNode pg1;
+    private PostgresNode standby;
 
     @BeforeAll
     void startCluster() throws Exception {
-        cluster = PostgresCluster.start(PostgresCluster.Options.defaults().withReplicas(1));
+        cluster = PostgresCluster.start(PostgresCluster.Options.defaults().withReplicas(2));
         pg0 = cluster.primary();
         pg1 = cluster.replicas().get(0);
+        standby = cluster.replicas().get(1);
+        // pg0 and pg1 are both writable, so the leader can be flipped between them by hand; the
+        // router, not PostgreSQL, is under test. `standby` stays in recovery.
+        pg1.promote();
         Path userList = cluster.tempDir().resolve("userlist.txt");
         Files.writeString(userList, "\"postgres\" \"postgres\"\n");
         topology = new ManualTopologySource(leaderIs(pg0, 1, 1));
@@ -98,8 +103,17 @@ class FencingIT {
         }
     }
 
-    // pg1 stays a streaming replica: routing, not PostgreSQL, is under test. Publishing it as the
-    // leader is enough to see where the router sends (and stops sending) statements.
+    @Test
+    void aKeyHolderThatIsStillInRecoveryGetsNoWritesAndNewWorkIsHeldThenRefused() throws Exception {
+        topology.publish(new Topology("test", Optional.of(standby.name()),
+                List.of(member(pg0, Role.REPLICA, 1), member(standby, Role.PRIMARY, 1)), false, false, true));
+        long start = System.nanoTime();
+        assertThatThrownBy(() -> connect(transactionRouter, ListenerRole.PRIMARY).close())
+                .isInstanceOf(SQLException.class)
+                .hasMessageContaining("still read-only")
+                .satisfies(e -> assertThat(((SQLException) e).getSQLState()).isEqualTo("57P03"));
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).isGreaterThanOrEqualTo(Duration.ofSeconds(3));
+    }
 
     @Test
     void leaderChangeCutsSessionClientsOfTheOldLeaderAtOnce() throws Exception {
