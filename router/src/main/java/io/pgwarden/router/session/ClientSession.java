@@ -263,14 +263,14 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
     }
 
     /** Retries shortly, for at most connect_wait_timeout from the first try of this hold. */
-    private void holdForWritablePrimary(Member member, Runnable onReady) {
+    private void holdForWritablePrimary(Member member, String why, Runnable onReady) {
         long now = System.nanoTime();
         Duration wait = context.router().connectWaitTimeout();
         if (holdUntilNanos == 0) {
             holdUntilNanos = now + wait.toNanos();
         } else if (now - holdUntilNanos > 0) {
-            fatal(SqlState.CANNOT_CONNECT_NOW, "node " + member.name() + " holds the leader key but is still read-only"
-                    + " (in recovery) after connect_wait_timeout (" + wait.toMillis() + " ms)");
+            fatal(SqlState.CANNOT_CONNECT_NOW, "node " + member.name() + " holds the leader key but " + why
+                    + " after connect_wait_timeout (" + wait.toMillis() + " ms)");
             return;
         }
         ctx.executor().schedule(() -> {
@@ -326,7 +326,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
                     // The key holder is not writable yet (Patroni re-promotes a demoted leader a moment
                     // after the store answers again): never hand it writes; hold and look again.
                     candidatePool.discard(acquired);
-                    holdForWritablePrimary(member, onReady);
+                    holdForWritablePrimary(member, "is still read-only (in recovery)", onReady);
                     return;
                 }
                 holdUntilNanos = 0;
@@ -345,6 +345,9 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
             if (unreachable && index + 1 < candidates.size()) {
                 log.info("server {} unreachable, trying {}: {}", member.name(), candidates.get(index + 1).name(), cause.getMessage());
                 connect(candidates, index + 1, onReady);
+            } else if (unreachable && role == ListenerRole.PRIMARY) {
+                // A crashed leader keeps its key until the lease expires: hold until it is replaced (or back).
+                holdForWritablePrimary(member, "cannot be reached (" + cause.getMessage() + ")", onReady);
             } else if (cause instanceof PoolTimeoutException) {
                 fatal(SqlState.TOO_MANY_CONNECTIONS, cause.getMessage());
             } else if (cause instanceof ServerLoginException e) {
