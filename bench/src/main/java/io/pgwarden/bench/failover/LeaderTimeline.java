@@ -10,7 +10,8 @@ import java.util.Optional;
  */
 public final class LeaderTimeline {
 
-    private record Change(long atNanos, Optional<String> leader) {
+    /** From {@code atNanos} on, {@code leader} held the key (empty: nobody did). */
+    public record Change(long atNanos, Optional<String> leader) {
     }
 
     private final List<Change> changes = new ArrayList<>();
@@ -39,7 +40,34 @@ public final class LeaderTimeline {
         return String.join(" -> ", changes.stream().map(c -> c.leader().orElse("none")).toList());
     }
 
+    /** Every change in order, the first being the holder when recording began. */
+    public synchronized List<Change> changes() {
+        return List.copyOf(changes);
+    }
+
     public synchronized List<Long> changeTimes() {
         return changes.stream().map(Change::atNanos).toList();
+    }
+
+    /**
+     * How long after {@code reference} saw each change (after its first holder) {@code observed} saw the
+     * same holder, in ms; a change {@code observed} never saw, or saw more than {@code window} earlier,
+     * is left out. What tells how far behind the bench's own watch the router applied a change.
+     */
+    public static List<Long> lagMillis(List<Change> reference, List<Change> observed, long windowNanos) {
+        List<Long> lags = new ArrayList<>();
+        int from = 1;
+        for (int i = 1; i < reference.size(); i++) {
+            Change change = reference.get(i);
+            for (int j = from; j < observed.size(); j++) {
+                Change seen = observed.get(j);
+                if (seen.leader().equals(change.leader()) && seen.atNanos() - change.atNanos() >= -windowNanos) {
+                    lags.add((seen.atNanos() - change.atNanos()) / 1_000_000);
+                    from = j + 1;
+                    break;
+                }
+            }
+        }
+        return lags;
     }
 }

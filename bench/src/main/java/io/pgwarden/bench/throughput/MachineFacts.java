@@ -18,14 +18,19 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /** Where and when a benchmark ran, for the report. Anything that cannot be found reads {@code unknown}. */
-record MachineFacts(String date, int cpus, String cpuModel, String memory, String os, String java,
-                    String postgresVersion, String pgbenchVersion, String loadAverage) {
+public record MachineFacts(String date, int cpus, String cpuModel, String memory, String os, String java,
+                           String postgresVersion, String pgbenchVersion, String loadAverage) {
 
     private static final String UNKNOWN = "unknown";
     private static final Duration TIMEOUT = Duration.ofSeconds(30);
     private static final Pattern KILOBYTES = Pattern.compile("(\\d+) kB");
 
     static MachineFacts collect(PostgresNode server) {
+        return collect(server.host(), server.port());
+    }
+
+    /** The facts, asking the PostgreSQL server at {@code host:port} (user and password postgres) for its version. */
+    public static MachineFacts collect(String host, int port) {
         return new MachineFacts(
                 ZonedDateTime.now().truncatedTo(ChronoUnit.SECONDS).format(DateTimeFormatter.ISO_OFFSET_DATE_TIME),
                 Runtime.getRuntime().availableProcessors(),
@@ -33,13 +38,13 @@ record MachineFacts(String date, int cpus, String cpuModel, String memory, Strin
                 procField("/proc/meminfo", "MemTotal").map(MachineFacts::gibibytes).orElse(UNKNOWN),
                 System.getProperty("os.name") + " " + System.getProperty("os.version"),
                 System.getProperty("java.vm.name") + " " + Runtime.version(),
-                serverVersion(server),
+                serverVersion(host, port),
                 readPgbenchVersion(),
                 readLoadAverage());
     }
 
     /** The 1, 5 and 15 minute load averages right now, a hint of what else the machine was doing. */
-    static String readLoadAverage() {
+    public static String readLoadAverage() {
         try {
             String[] fields = Files.readString(Path.of("/proc/loadavg")).trim().split("\\s+");
             return fields[0] + " " + fields[1] + " " + fields[2];
@@ -48,8 +53,8 @@ record MachineFacts(String date, int cpus, String cpuModel, String memory, Strin
         }
     }
 
-    private static String serverVersion(PostgresNode server) {
-        CommandResult result = ClientTools.psql(TIMEOUT, server.host(), server.port(), PgbenchRunner.USER,
+    private static String serverVersion(String host, int port) {
+        CommandResult result = ClientTools.psql(TIMEOUT, host, port, PgbenchRunner.USER,
                 PgbenchRunner.PASSWORD, PgbenchRunner.DATABASE, "-At", "-c", "SHOW server_version");
         return result.succeeded() ? result.stdout().strip() : UNKNOWN;
     }

@@ -59,4 +59,16 @@ class ProbeResultTest {
         assertThat(result.splitBrain()).isZero();
         assertThat(leaders.describe()).isEqualTo("pg0 -> pg1");
     }
+
+    @Test
+    void anOutageLastingToTheEndCountsWhenTheEndIsGiven() {
+        LeaderTimeline leaders = new LeaderTimeline();
+        leaders.record(0, Optional.of("pg0"));
+        List<Attempt> attempts = List.of(ack(1, 0, 5432), ack(2, 100, 5432), failure(3, 200));
+
+        assertThat(ProbeResult.analyze("p", attempts, NODES, leaders, Set.of(1L, 2L), 150 * MS).outageMillis())
+                .isEqualTo(100);
+        assertThat(ProbeResult.analyze("p", attempts, NODES, leaders, Set.of(1L, 2L), 150 * MS, 5102 * MS).outageMillis())
+                .isEqualTo(5000);
+    }
 }
