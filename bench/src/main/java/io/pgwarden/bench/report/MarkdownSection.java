@@ -5,6 +5,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Objects;
 
 /**
@@ -65,7 +66,8 @@ public final class MarkdownSection {
 
     /**
      * Replaces the section in {@code file}, creating the file (with {@code title} as its heading) if missing.
-     * The new content is written to a temporary file next to it and moved over it.
+     * The new content is written to a temporary file next to it and moved over it; the file keeps its
+     * permissions (a new one gets rw-r--r--), not the temporary file's owner-only ones.
      */
     public void replaceIn(Path file, String title, String body) throws IOException {
         String document = Files.exists(file) ? Files.readString(file, StandardCharsets.UTF_8) : "# " + title + "\n";
@@ -75,9 +77,19 @@ public final class MarkdownSection {
         Path temp = Files.createTempFile(dir, "." + file.getFileName(), ".tmp");
         try {
             Files.writeString(temp, updated, StandardCharsets.UTF_8);
+            keepPermissions(file, temp);
             Files.move(temp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         } finally {
             Files.deleteIfExists(temp);
+        }
+    }
+
+    private static void keepPermissions(Path file, Path temp) throws IOException {
+        try {
+            Files.setPosixFilePermissions(temp, Files.exists(file) ? Files.getPosixFilePermissions(file)
+                    : PosixFilePermissions.fromString("rw-r--r--"));
+        } catch (UnsupportedOperationException e) {
+            // Not a POSIX file system: nothing to keep.
         }
     }
 }

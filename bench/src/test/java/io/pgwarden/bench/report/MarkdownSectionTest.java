@@ -6,6 +6,7 @@ import org.junit.jupiter.api.io.TempDir;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -101,6 +102,20 @@ class MarkdownSectionTest {
         try (var files = Files.list(dir)) {
             assertThat(files).containsExactly(file);
         }
+    }
+
+    @Test
+    void theFileKeepsItsPermissionsAndANewOneIsReadableByAll(@TempDir Path dir) throws IOException {
+        Path existing = dir.resolve("benchmarks.md");
+        Files.writeString(existing, "x\n");
+        Files.setPosixFilePermissions(existing, PosixFilePermissions.fromString("rw-rw-r--"));
+        Path created = dir.resolve("new.md");
+
+        section.replaceIn(existing, "t", "y\n");
+        section.replaceIn(created, "t", "y\n");
+
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(existing))).isEqualTo("rw-rw-r--");
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(created))).isEqualTo("rw-r--r--");
     }
 
     @Test

@@ -28,6 +28,7 @@ import io.pgwarden.router.config.RouterConfig;
 import io.pgwarden.router.routing.ListenerRole;
 import io.pgwarden.router.routing.Router;
 import io.pgwarden.router.routing.RoutingSettings;
+import io.pgwarden.router.routing.RoutingView;
 import io.pgwarden.router.fencing.Fencer;
 import io.pgwarden.router.session.CancelForwarder;
 import io.pgwarden.router.session.ClientRegistry;
@@ -63,10 +64,13 @@ public final class RouterServer implements AutoCloseable {
     private final List<Channel> listeners;
     private final RouterMetrics metrics;
     private final AdminHttpServer admin;
+    private final Router router;
 
     private RouterServer(EventLoopGroup acceptors, EventLoopGroup workers, ServerPools pools, ClientRegistry registry,
-                         TopologySource topology, List<Channel> listeners, RouterMetrics metrics, AdminHttpServer admin) {
+                         TopologySource topology, List<Channel> listeners, RouterMetrics metrics, AdminHttpServer admin,
+                         Router router) {
         this.metrics = metrics;
+        this.router = router;
         this.admin = admin;
         this.acceptors = acceptors;
         this.workers = workers;
@@ -132,7 +136,7 @@ public final class RouterServer implements AutoCloseable {
             log.info("pgwarden router listening on {}:{} (primary) and {}:{} (replicas), {} transport",
                     config.listen().host(), config.listen().primaryPort(), config.listen().host(),
                     config.listen().replicaPort(), transport.name());
-            return new RouterServer(acceptors, workers, pools, registry, topology, List.of(primary, replica), metrics, admin);
+            return new RouterServer(acceptors, workers, pools, registry, topology, List.of(primary, replica), metrics, admin, router);
         } catch (InterruptedException | RuntimeException e) {
             topology.close();
             pools.close();
@@ -215,6 +219,11 @@ public final class RouterServer implements AutoCloseable {
 
     public RouterMetrics metrics() {
         return metrics;
+    }
+
+    /** What the router currently does with the topology: key holder, primary for new work, readable replicas. */
+    public RoutingView routingView() {
+        return router.view();
     }
 
     public Topology topology() {

@@ -62,7 +62,12 @@ public final class Router implements TopologyListener {
 
     private Optional<Member> trustedKeyHolder(Topology topology) {
         topology.members().forEach(m -> highestTimeline = Math.max(highestTimeline, m.timeline()));
-        Optional<Member> holder = topology.primary();
+        // The key decides, not the member's role: a new leader's member key still says "replica" for up
+        // to a loop_wait after it took the key. Whether it is writable yet is checked per connection
+        // (in_hot_standby), so trusting the key early costs nothing and saves that wait.
+        Optional<Member> holder = topology.dcsReachable()
+                ? topology.leader().flatMap(topology::member).filter(Member::isRunning)
+                : Optional.empty();
         if (holder.isPresent() && holder.get().timeline() > 0 && holder.get().timeline() < highestTimeline) {
             Member stale = holder.get();
             String report = stale.name() + "@" + stale.timeline();

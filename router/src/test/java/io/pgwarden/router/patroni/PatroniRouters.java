@@ -127,7 +127,7 @@ final class PatroniRouters implements AutoCloseable {
         Topology t = router.topology();
         return "leader=" + t.leader().orElse("none")
                 + t.leader().flatMap(t::member).map(m -> "@tl" + m.timeline()).orElse("")
-                + " primary=" + t.primary().map(Member::name).orElse("none")
+                + " primary=" + router.routingView().primary().map(Member::name).orElse("none")
                 + (t.switchoverPending() ? " switchover-pending" : "") + (t.dcsReachable() ? "" : " etcd-unreachable");
     }
 
