@@ -4,6 +4,7 @@ import io.netty.channel.EventLoop;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
 import io.pgwarden.discovery.Member;
+import io.pgwarden.discovery.Role;
 import io.pgwarden.discovery.Topology;
 import io.pgwarden.discovery.TopologyListener;
 import io.pgwarden.router.metrics.RouterMetrics;
@@ -19,9 +20,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Turns topology snapshots into routing decisions. The primary port gets the member that holds
- * the leader key — unless the store is unreachable, a switchover is pending, or the holder's
- * timeline is behind one already seen (a stale primary that re-took the key): then there is no
- * primary, and new work waits up to {@code connect_wait_timeout} for one. The replica port gets
+ * the leader key — unless the store is unreachable, a switchover is pending, or the holder is a
+ * primary on an older timeline than a running member (a stale primary that re-took the key): then
+ * there is no primary, and new work waits up to {@code connect_wait_timeout} for one. The replica port gets
  * the running replicas within {@code max_lag}, in round-robin order.
  */
 public final class Router implements TopologyListener {
@@ -34,7 +35,6 @@ public final class Router implements TopologyListener {
     private final List<Promise<Void>> primaryWaiters = new ArrayList<>();
     private volatile RoutingView view;
     /** Touched only by the topology source's thread. */
-    private long highestTimeline;
     private String reportedStaleLeader;
 
     public Router(RoutingSettings settings, RouterMetrics metrics) {
@@ -61,23 +61,37 @@ public final class Router implements TopologyListener {
     }
 
     private Optional<Member> trustedKeyHolder(Topology topology) {
-        topology.members().forEach(m -> highestTimeline = Math.max(highestTimeline, m.timeline()));
         // The key decides, not the member's role: a new leader's member key still says "replica" for up
         // to a loop_wait after it took the key. Whether it is writable yet is checked per connection
         // (in_hot_standby), so trusting the key early costs nothing and saves that wait.
         Optional<Member> holder = topology.dcsReachable()
                 ? topology.leader().flatMap(topology::member).filter(Member::isRunning)
                 : Optional.empty();
-        if (holder.isPresent() && holder.get().timeline() > 0 && holder.get().timeline() < highestTimeline) {
-            Member stale = holder.get();
-            String report = stale.name() + "@" + stale.timeline();
+        if (holder.isEmpty()) {
+            return holder;
+        }
+        Member leader = holder.get();
+        long ahead = topology.members().stream()
+                .filter(m -> m.isRunning() && !m.name().equals(leader.name()))
+                .mapToLong(Member::timeline).max().orElse(0);
+        // A primary that re-took the key on an older timeline than a running member's (Patroni 3.0.2
+        // lets a thawed frozen leader do that) is stale until the others have rejoined its history.
+        // A freshly promoted leader still publishing its replica data is not judged by that data.
+        boolean stale = leader.role() == Role.PRIMARY && leader.timeline() > 0 && leader.timeline() < ahead;
+        String report = leader.name() + "@" + leader.timeline();
+        if (stale) {
             if (!report.equals(reportedStaleLeader)) {
                 reportedStaleLeader = report;
                 metrics.staleLeader();
-                log.error("leader {} is on timeline {}, behind timeline {} already seen in cluster {}: not routing writes to it",
-                        stale.name(), stale.timeline(), highestTimeline, topology.cluster());
+                log.error("leader {} is on timeline {}, behind timeline {} of a running member in cluster {}:"
+                        + " not routing writes to it", leader.name(), leader.timeline(), ahead, topology.cluster());
             }
             return Optional.empty();
+        }
+        if (report.equals(reportedStaleLeader)) {
+            reportedStaleLeader = null;
+            log.warn("leader {} on timeline {} is trusted again: no running member is ahead of it any more"
+                    + " (writes acknowledged on the newer timeline are gone)", leader.name(), leader.timeline());
         }
         return holder;
     }

@@ -172,10 +172,15 @@ class PatroniFailoverIT {
                         ms(lastOnOld - frozen), writes.acksOn(next.pgPort()), next.name(), ms(firstOnNext - frozen),
                         writes.failures().size(),
                         acks.stream().filter(a -> a.port() != old.pgPort() && a.port() != next.pgPort()).count());
-                assertThat(acks).filteredOn(a -> a.port() == old.pgPort())
+                // Patroni 3.0.2 may give the key back to the thawed agent; once the others have rejoined its
+                // history the router follows it again. Until then, nothing may be acknowledged by the old leader.
+                long keyBackOnOld = key.changes().stream()
+                        .filter(c -> c.nanos() - keyOnNext > 0 && c.value().equals(old.name()))
+                        .mapToLong(Transitions.Change::nanos).min().orElse(Long.MAX_VALUE);
+                assertThat(acks).filteredOn(a -> a.port() == old.pgPort() && a.endNanos() - keyBackOnOld < 0)
                         .as("writes acknowledged by %s after %s was seen holding the key", old.name(), next.name())
                         .allSatisfy(a -> assertThat(a.endNanos() - keyOnNext).isNegative());
-                assertThat(acks).filteredOn(a -> a.endNanos() - firstOnNext > 0)
+                assertThat(acks).filteredOn(a -> a.endNanos() - firstOnNext > 0 && a.endNanos() - keyBackOnOld < 0)
                         .as("writes acknowledged after the router moved to %s", next.name())
                         .allSatisfy(a -> assertThat(a.port()).isEqualTo(next.pgPort()));
             }
