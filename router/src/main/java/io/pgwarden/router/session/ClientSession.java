@@ -456,7 +456,9 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
         }
         switch (Frames.type(frame)) {
             case MessageTypes.QUERY -> {
-                notePin(CStrings.read(Frames.payload(frame)));
+                if (pinReason == null) {
+                    notePin(CStrings.read(Frames.payload(frame)));
+                }
                 statements.batchEndSent();
                 server.forward(frame);
             }
