@@ -1,5 +1,6 @@
 package io.pgwarden.launcher;
 
+import io.pgwarden.pool.auth.UserList;
 import io.pgwarden.router.config.RouterConfig;
 import io.pgwarden.router.listener.RouterServer;
 import io.pgwarden.testkit.PostgresCluster;
@@ -54,7 +55,7 @@ final class DemoCommand implements Callable<Integer> {
 
     private static Path writeUserList(PostgresCluster cluster) throws java.io.IOException {
         Path file = cluster.tempDir().resolve("userlist.txt");
-        Files.writeString(file, "\"postgres\" \"postgres\"\n");
+        Files.writeString(file, UserList.entry("postgres", "postgres"));
         return file;
     }
 

@@ -1,5 +1,6 @@
 package io.pgwarden.router;
 
+import io.pgwarden.pool.auth.UserList;
 import io.pgwarden.router.config.RouterConfig;
 import io.pgwarden.router.listener.RouterServer;
 import io.pgwarden.router.routing.ListenerRole;
@@ -76,7 +77,7 @@ public final class RouterFixture implements AutoCloseable {
     /** Writes {@code dir/userlist.txt} with {@code postgres/postgres}, the auth file every fixture uses. */
     public static Path writeUserList(Path dir) throws IOException {
         Path userList = dir.resolve("userlist.txt");
-        Files.writeString(userList, "\"" + USER + "\" \"" + PASSWORD + "\"\n");
+        Files.writeString(userList, UserList.entry(USER, PASSWORD));
         return userList;
     }
 
@@ -98,7 +99,7 @@ public final class RouterFixture implements AutoCloseable {
 
     /** Adds a line to the auth file; takes effect for the next router started from it. */
     public void addUser(String user, String secret) throws IOException {
-        Files.writeString(userList, "\"" + user + "\" \"" + secret + "\"\n", java.nio.file.StandardOpenOption.APPEND);
+        Files.writeString(userList, UserList.entry(user, secret), java.nio.file.StandardOpenOption.APPEND);
     }
 
     public PostgresCluster cluster() {

@@ -1,5 +1,6 @@
 package io.pgwarden.bench.failover;
 
+import io.pgwarden.pool.auth.UserList;
 import io.pgwarden.bench.BenchResources;
 import io.pgwarden.bench.report.MarkdownSection;
 import io.pgwarden.bench.throughput.MachineFacts;
@@ -90,7 +91,7 @@ public final class FailoverBench {
     public void run() throws IOException, InterruptedException {
         Path logs = Files.createTempDirectory("pgwarden-failover-");
         Path userList = logs.resolve("userlist.txt");
-        Files.writeString(userList, "\"" + USER + "\" \"" + PASSWORD + "\"\n");
+        Files.writeString(userList, UserList.entry(USER, PASSWORD));
         Files.setPosixFilePermissions(userList, PosixFilePermissions.fromString("rw-------"));
         List<String> versions = versions();
         int total = settings.scenarios().size() * settings.runs();

@@ -66,10 +66,6 @@ record PgBouncerConfig(Path dir, int listenPort, String serverHost, int serverPo
 
     /** A userlist.txt line with the password in plain text, from which PgBouncer does SCRAM both ways. */
     static String userList(String user, String password) {
-        return quote(user) + " " + quote(password) + "\n";
-    }
-
-    private static String quote(String word) {
-        return "\"" + word.replace("\"", "\"\"") + "\"";
+        return io.pgwarden.pool.auth.UserList.entry(user, password);
     }
 }

@@ -1,5 +1,6 @@
 package io.pgwarden.bench.throughput;
 
+import io.pgwarden.pool.auth.UserList;
 import io.pgwarden.pool.PoolMode;
 import io.pgwarden.bench.BenchResources;
 import io.pgwarden.bench.report.MarkdownSection;
@@ -85,7 +86,7 @@ public final class ThroughputBench {
     private List<Target> startTargets(PostgresNode primary, Path scratch, BenchResources resources, List<String> notes)
             throws IOException, InterruptedException {
         Path userList = scratch.resolve("userlist.txt");
-        Files.writeString(userList, "\"" + PgbenchRunner.USER + "\" \"" + PgbenchRunner.PASSWORD + "\"\n");
+        Files.writeString(userList, UserList.entry(PgbenchRunner.USER, PgbenchRunner.PASSWORD));
         Files.setPosixFilePermissions(userList, PosixFilePermissions.fromString("rw-------"));
         // PgBouncer runs as the OS user postgres when this JVM is root and needs to reach its directory in here.
         Files.setPosixFilePermissions(scratch, PosixFilePermissions.fromString("rwx--x--x"));

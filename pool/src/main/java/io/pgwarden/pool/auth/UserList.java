@@ -176,4 +176,13 @@ public final class UserList {
             return new UserListFormatException(source, number, problem);
         }
     }
+
+    /** One line of the file: both fields quoted, a double quote inside written as {@code ""}. */
+    public static String entry(String user, String secret) {
+        return quote(user) + " " + quote(secret) + "\n";
+    }
+
+    private static String quote(String field) {
+        return "\"" + field.replace("\"", "\"\"") + "\"";
+    }
 }

@@ -46,16 +46,15 @@ final class ServerHandler extends ChannelInboundHandlerAdapter {
         } else if (type == MessageTypes.COMMAND_COMPLETE) {
             noteCommandComplete(frame);
         }
-        if (internalQuery != null) {
-            if (type == MessageTypes.READY_FOR_QUERY) {
-                server.onReadyForQuery(TransactionStatus.of(frame.getByte(frame.readerIndex() + Frames.HEADER_LENGTH)));
-            }
-            handleInternal(type, frame);
-            return;
-        }
-        boolean deliver = server.onReply(type);
+        boolean internal = internalQuery != null;
+        // The pool's own statements are not in the reply tracker; everything else is accounted first.
+        boolean deliver = internal || server.onReply(type);
         if (type == MessageTypes.READY_FOR_QUERY) {
             server.onReadyForQuery(TransactionStatus.of(frame.getByte(frame.readerIndex() + Frames.HEADER_LENGTH)));
+        }
+        if (internal) {
+            handleInternal(type, frame);
+            return;
         }
         if (!deliver) {
             frame.release();

@@ -131,4 +131,11 @@ class UserListTest {
         assertThatThrownBy(() -> Secret.parse("")).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> new Md5Hash("md5xyz")).isInstanceOf(IllegalArgumentException.class);
     }
+
+    @Test
+    void anEntryParsesBackToTheSameUserAndSecret() throws Exception {
+        UserList list = UserList.parse(UserList.entry("we\"ird", "pa\"ss word"), "inline");
+        assertThat(list.users()).containsExactly("we\"ird");
+        assertThat(list.secretFor("we\"ird")).contains(new Secret.PlainPassword("pa\"ss word"));
+    }
 }
