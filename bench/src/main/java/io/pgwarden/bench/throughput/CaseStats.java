@@ -30,6 +30,12 @@ final class CaseStats {
         return median(runs.stream().mapToDouble(r -> r.summary().latencyAvgMs()).toArray());
     }
 
+    /** The median over rounds of the target's CPU time per transaction (µs); NaN where not measured. */
+    double medianCpuMicrosPerTransaction() {
+        double[] values = runs.stream().mapToDouble(RunResult::cpuMicrosPerTransaction).filter(v -> !Double.isNaN(v)).toArray();
+        return median(values);
+    }
+
     /** The 99th percentile over the transactions of all rounds. */
     double p99Ms() {
         return latencies.getTotalCount() == 0 ? Double.NaN : latencies.getValueAtPercentile(99.0) / 1000.0;

@@ -173,6 +173,16 @@ public final class PgBouncerTarget implements Target {
         return config.listenPort();
     }
 
+    @Override
+    public Optional<Duration> cpuTime() {
+        return process.descendants().filter(PgBouncerTarget::isPgBouncer).findFirst()
+                .flatMap(p -> p.info().totalCpuDuration());
+    }
+
+    private static boolean isPgBouncer(ProcessHandle process) {
+        return process.info().command().map(c -> c.endsWith("/pgbouncer")).orElse(false);
+    }
+
     /** SIGTERM (PgBouncer's immediate shutdown) to PgBouncer; the watchdog shell and runuser then exit by themselves. */
     @Override
     public void close() {
@@ -180,7 +190,7 @@ public final class PgBouncerTarget implements Target {
             return;
         }
         List<ProcessHandle> tree = new ArrayList<>(process.descendants().toList());
-        tree.stream().filter(p -> p.info().command().map(c -> c.endsWith("/pgbouncer")).orElse(false))
+        tree.stream().filter(PgBouncerTarget::isPgBouncer)
                 .forEach(ProcessHandle::destroy);
         try {
             if (!process.waitFor(STOP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {

@@ -13,6 +13,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.stream.Stream;
 
 /**
@@ -67,8 +68,10 @@ final class PgbenchRunner {
         Path logDir = newLogDir();
         try {
             List<String> args = arguments(workload, mode, clients, durationSeconds, logDir.resolve("tx"));
+            Optional<Duration> cpuBefore = target.cpuTime();
             CommandResult result = ClientTools.pgbench(Duration.ofSeconds(durationSeconds).plus(SLACK),
                     target.host(), target.port(), USER, PASSWORD, DATABASE, args.toArray(String[]::new));
+            Optional<Duration> cpu = cpuBefore.flatMap(before -> target.cpuTime().map(after -> after.minus(before)));
             log.debug("pgbench {} against {}: exit {}\n{}{}", args, target.name(), result.exitCode(),
                     result.stdout(), result.stderr());
             PgbenchSummary summary;
@@ -82,7 +85,7 @@ final class PgbenchRunner {
             TransactionLog.readDir(logDir, latencies);
             String problem = result.succeeded() ? null
                     : "exit code " + result.exitCode() + ": " + lastLine(result.stderr());
-            return new RunResult(summary, latencies, problem);
+            return new RunResult(summary, latencies, problem, cpu);
         } catch (IOException e) {
             throw new UncheckedIOException("could not read pgbench transaction logs in " + logDir, e);
         } finally {

@@ -8,6 +8,7 @@ import io.pgwarden.testkit.FreePorts;
 import io.pgwarden.testkit.PostgresNode;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -62,6 +63,12 @@ public final class PgwardenTarget implements Target {
     @Override
     public Optional<PoolMode> poolMode() {
         return Optional.of(poolMode);
+    }
+
+    /** The bench JVM's CPU time: the router's event loops, and its GC and JIT, while pgbench waits. */
+    @Override
+    public Optional<Duration> cpuTime() {
+        return ProcessHandle.current().info().totalCpuDuration();
     }
 
     @Override

@@ -1,6 +1,7 @@
 package io.pgwarden.bench.throughput;
 
 import io.pgwarden.pool.PoolMode;
+import java.time.Duration;
 import java.util.Optional;
 
 /**
@@ -22,6 +23,14 @@ public interface Target extends AutoCloseable {
     /** Whether pgbench runs in {@code mode} against this target; a target that cannot is left out of those cases. */
     default boolean supports(QueryMode mode) {
         return true;
+    }
+
+    /**
+     * CPU time (user + system) the target's own process has used so far, read before and after each
+     * run; empty where it is not measured (PostgreSQL itself).
+     */
+    default Optional<Duration> cpuTime() {
+        return Optional.empty();
     }
 
     String host();

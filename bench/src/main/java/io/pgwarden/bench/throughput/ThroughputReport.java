@@ -75,7 +75,9 @@ final class ThroughputReport {
                 .append("avg latency: median of pgbench's latency average; ")
                 .append("p99: over every logged transaction of all rounds; ")
                 .append("vs. direct: TPS relative to direct PostgreSQL; ")
-                .append("vs. PgBouncer: TPS relative to PgBouncer in the same pool mode\n\n");
+                .append("vs. PgBouncer: TPS relative to PgBouncer in the same pool mode; ")
+                .append("pooler CPU µs/tx: median over rounds of the user + system CPU time of the pooler's process")
+                .append(" (PgBouncer's, or the bench JVM's for pgwarden, GC and JIT included) per transaction\n\n");
         if (settings.output() != null) {
             for (int clients : settings.clients()) {
                 out.append("![Median TPS with ").append(clients).append(" clients](")
@@ -89,14 +91,15 @@ final class ThroughputReport {
     MarkdownTable table() {
         MarkdownTable table = new MarkdownTable(
                 List.of("workload", "mode", "clients", "target", "TPS", "avg latency ms", "p99 latency ms",
-                        "vs. direct", "vs. PgBouncer", "failed tx"),
+                        "vs. direct", "vs. PgBouncer", "pooler CPU µs/tx", "failed tx"),
                 List.of(Align.LEFT, Align.LEFT, Align.RIGHT, Align.LEFT, Align.RIGHT, Align.RIGHT, Align.RIGHT,
-                        Align.RIGHT, Align.RIGHT, Align.RIGHT));
+                        Align.RIGHT, Align.RIGHT, Align.RIGHT, Align.RIGHT));
         results.forEach((c, byTarget) -> byTarget.forEach((target, stats) -> table.addRow(List.of(
                 c.workload().label(), c.mode().pgbenchName(), String.valueOf(c.clients()), target,
                 tps(stats.medianTps()), ms(stats.medianLatencyAvgMs()), ms(stats.p99Ms()),
                 ratio(stats, Optional.ofNullable(byTarget.get(DirectTarget.NAME))),
                 ratio(stats, pgBouncerName(target).map(byTarget::get)),
+                cpu(stats.medianCpuMicrosPerTransaction()),
                 failed(stats)))));
         return table;
     }
@@ -123,6 +126,10 @@ final class ThroughputReport {
 
     static String tps(double tps) {
         return Double.isNaN(tps) ? "n/a" : String.format(Locale.ROOT, "%.0f", tps);
+    }
+
+    static String cpu(double micros) {
+        return Double.isNaN(micros) ? NOT_COMPARED : String.format(Locale.ROOT, "%.1f", micros);
     }
 
     static String ms(double ms) {

@@ -80,7 +80,7 @@ class ThroughputPlotTest {
         Histogram latencies = new Histogram(3);
         latencies.recordValue(1000);
         CaseStats stats = new CaseStats();
-        stats.add(new RunResult(new PgbenchSummary(100, 0, 1.0, tps), latencies, null));
+        stats.add(new RunResult(new PgbenchSummary(100, 0, 1.0, tps), latencies, null, java.util.Optional.empty()));
         return stats;
     }
 }

@@ -5,6 +5,7 @@ import org.HdrHistogram.Histogram;
 import org.junit.jupiter.api.Test;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -139,6 +140,28 @@ class ThroughputReportTest {
                 "bin/pgwarden bench throughput --clients " + clients);
     }
 
+    @Test
+    void cpuPerTransactionIsTheMedianOverRoundsAndADashWhereNotMeasured() {
+        Case select = new Case(Workload.SELECT_ONLY, QueryMode.SIMPLE, 8);
+        Histogram latencies = new Histogram(3);
+        latencies.recordValue(900);
+        Map<String, CaseStats> byTarget = new LinkedHashMap<>();
+        byTarget.put("direct", stats(run(1000, 1.0, 0, null, 900)));
+        // 100 transactions per run: 1.2 ms, 2.0 ms and 5.0 ms of CPU are 12, 20 and 50 µs per transaction.
+        byTarget.put("pgwarden-txn", stats(
+                new RunResult(new PgbenchSummary(100, 0, 1.0, 900), latencies, null, Optional.of(Duration.ofNanos(1_200_000))),
+                new RunResult(new PgbenchSummary(100, 0, 1.0, 900), latencies, null, Optional.of(Duration.ofNanos(5_000_000))),
+                new RunResult(new PgbenchSummary(100, 0, 1.0, 900), latencies, null, Optional.of(Duration.ofNanos(2_000_000)))));
+
+        String markdown = report(settings(8), List.of(), Map.of(select, byTarget)).markdown();
+
+        assertThat(markdown).contains("pooler CPU µs/tx");
+        assertThat(markdown.lines().filter(l -> l.contains("| pgwarden-txn |")).findFirst().orElseThrow())
+                .contains("|             20.0 |");
+        assertThat(markdown.lines().filter(l -> l.contains("| direct ")).findFirst().orElseThrow())
+                .contains("|                - |");
+    }
+
     private static CaseStats stats(RunResult... runs) {
         CaseStats stats = new CaseStats();
         for (RunResult run : runs) {
@@ -150,6 +173,6 @@ class ThroughputReportTest {
     private static RunResult run(double tps, double latencyMs, long failed, String problem, long latencyMicros) {
         Histogram latencies = new Histogram(3);
         latencies.recordValue(latencyMicros);
-        return new RunResult(new PgbenchSummary(100, failed, latencyMs, tps), latencies, problem);
+        return new RunResult(new PgbenchSummary(100, failed, latencyMs, tps), latencies, problem, Optional.empty());
     }
 }

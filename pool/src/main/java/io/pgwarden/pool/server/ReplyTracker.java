@@ -17,17 +17,19 @@ import java.util.ArrayDeque;
  */
 public final class ReplyTracker {
 
-    /**
-     * A message awaiting its reply: the type byte, with the high bit set when the pool injected
+    /*
+     * A message awaiting its reply is its type byte, with the high bit set when the pool injected
      * it. Type bytes are ASCII, so the bit is free, and boxed bytes are cached: no allocation.
      */
-    private record Pending(byte type, boolean injected) {
-        static Pending of(byte code) {
-            return new Pending((byte) (code & 0x7F), (code & 0x80) != 0);
-        }
+    private static final int INJECTED = 0x80;
+
+    private static byte typeOf(byte code) {
+        return (byte) (code & ~INJECTED);
     }
 
-    private static final int INJECTED = 0x80;
+    private static boolean injected(byte code) {
+        return (code & INJECTED) != 0;
+    }
 
     private final ArrayDeque<Byte> pending = new ArrayDeque<>();
     /**
@@ -62,7 +64,8 @@ public final class ReplyTracker {
             }
             return true;
         }
-        Pending head = Pending.of(code);
+        byte head = typeOf(code);
+        boolean headInjected = injected(code);
         switch (type) {
             case '1' -> {
                 return completes(MessageTypes.PARSE);
@@ -74,13 +77,13 @@ public final class ReplyTracker {
                 return completes(MessageTypes.CLOSE);
             }
             case 't' -> {
-                return !(head.type() == MessageTypes.DESCRIBE && head.injected());
+                return !(head == MessageTypes.DESCRIBE && headInjected);
             }
             case 'T', 'n' -> {
-                return head.type() == MessageTypes.DESCRIBE ? completes(MessageTypes.DESCRIBE) : true;
+                return head == MessageTypes.DESCRIBE ? completes(MessageTypes.DESCRIBE) : true;
             }
             case 'C', 'I', 's' -> {
-                return head.type() == MessageTypes.EXECUTE ? completes(MessageTypes.EXECUTE) : true;
+                return head == MessageTypes.EXECUTE ? completes(MessageTypes.EXECUTE) : true;
             }
             case MessageTypes.ERROR_RESPONSE -> {
                 onError(head);
@@ -90,10 +93,11 @@ public final class ReplyTracker {
                 // Ends a Sync, Query or FunctionCall; anything before it was skipped.
                 boolean deliver = true;
                 while (!pending.isEmpty()) {
-                    Pending done = Pending.of(pending.poll());
-                    if (done.type() == MessageTypes.SYNC || done.type() == MessageTypes.QUERY
-                            || done.type() == MessageTypes.FUNCTION_CALL) {
-                        deliver = !done.injected();
+                    byte done = pending.poll();
+                    byte doneType = typeOf(done);
+                    if (doneType == MessageTypes.SYNC || doneType == MessageTypes.QUERY
+                            || doneType == MessageTypes.FUNCTION_CALL) {
+                        deliver = !injected(done);
                         break;
                     }
                 }
@@ -109,17 +113,15 @@ public final class ReplyTracker {
 
     private boolean completes(byte expected) {
         Byte code = pending.peek();
-        Pending head = code == null ? null : Pending.of(code);
-        if (head != null && head.type() == expected) {
+        if (code != null && typeOf(code) == expected) {
             pending.poll();
-            return !head.injected();
+            return !injected(code);
         }
         return true;
     }
 
-    private void onError(Pending head) {
-        if (head.type() == MessageTypes.QUERY || head.type() == MessageTypes.SYNC
-                || head.type() == MessageTypes.FUNCTION_CALL) {
+    private void onError(byte head) {
+        if (head == MessageTypes.QUERY || head == MessageTypes.SYNC || head == MessageTypes.FUNCTION_CALL) {
             return; // ReadyForQuery follows and closes it.
         }
         // The failing message, and everything after it up to the Sync, gets no reply.

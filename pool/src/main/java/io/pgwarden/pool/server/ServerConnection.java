@@ -119,10 +119,15 @@ public final class ServerConnection {
         return listener;
     }
 
-    /** Forwards a client frame (ownership passes on); call {@link #flush()} at the end of a read. */
-    public void forward(ByteBuf frame) {
-        replies.sent(Frames.type(frame), false);
-        channel.write(frame, channel.voidPromise());
+    /**
+     * Forwards one or more whole client frames in one buffer (ownership passes on); call
+     * {@link #flush()} at the end of a read.
+     */
+    public void forward(ByteBuf frames) {
+        for (int index = frames.readerIndex(), end = frames.writerIndex(); index < end; index = Frames.next(frames, index)) {
+            replies.sent(Frames.typeAt(frames, index), false);
+        }
+        channel.write(frames, channel.voidPromise());
     }
 
     /** Sends a message of the pool's own inside the client's stream; its reply is swallowed. */

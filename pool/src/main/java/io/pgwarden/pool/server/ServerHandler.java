@@ -3,7 +3,6 @@ package io.pgwarden.pool.server;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.Promise;
 import io.pgwarden.pool.protocol.Frames;
@@ -36,55 +35,85 @@ final class ServerHandler extends ChannelInboundHandlerAdapter {
         internalError = null;
     }
 
+    /**
+     * Takes a run of whole frames (see {@link io.pgwarden.pool.protocol.codec.FrameDecoder#emitRuns()}),
+     * accounts for each reply, and hands the client the frames it must see in as few pieces as
+     * possible: a piece ends at each ReadyForQuery (where the client may give the connection back)
+     * and around replies to the pool's own injected messages, which are swallowed.
+     */
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
-        ByteBuf frame = (ByteBuf) msg;
-        byte type = Frames.type(frame);
-        if (type == MessageTypes.PARAMETER_STATUS) {
-            ParameterStatus status = ParameterStatus.decode(Frames.payload(frame));
-            server.onParameterStatus(status.name(), status.value());
-        } else if (type == MessageTypes.COMMAND_COMPLETE) {
-            noteCommandComplete(frame);
+        ByteBuf frames = (ByteBuf) msg;
+        try {
+            int start = frames.readerIndex();
+            int end = frames.writerIndex();
+            for (int index = start; index < end; ) {
+                byte type = Frames.typeAt(frames, index);
+                int next = Frames.next(frames, index);
+                if (type == MessageTypes.PARAMETER_STATUS) {
+                    ParameterStatus status = ParameterStatus.decode(Frames.payloadAt(frames, index, next));
+                    server.onParameterStatus(status.name(), status.value());
+                } else if (type == MessageTypes.COMMAND_COMPLETE) {
+                    noteCommandComplete(frames, index, next);
+                }
+                boolean internal = internalQuery != null;
+                // The pool's own statements are not in the reply tracker; everything else is accounted first.
+                boolean deliver = internal || server.onReply(type);
+                boolean readyForQuery = type == MessageTypes.READY_FOR_QUERY;
+                if (readyForQuery) {
+                    server.onReadyForQuery(TransactionStatus.of(frames.getByte(index + Frames.HEADER_LENGTH)));
+                }
+                if (internal || !deliver) {
+                    deliver(frames, start, index);
+                    if (internal) {
+                        handleInternal(type, Frames.payloadAt(frames, index, next));
+                    }
+                    start = next;
+                } else if (readyForQuery) {
+                    deliver(frames, start, next);
+                    start = next;
+                }
+                index = next;
+            }
+            deliver(frames, start, end);
+        } finally {
+            frames.release();
         }
-        boolean internal = internalQuery != null;
-        // The pool's own statements are not in the reply tracker; everything else is accounted first.
-        boolean deliver = internal || server.onReply(type);
-        if (type == MessageTypes.READY_FOR_QUERY) {
-            server.onReadyForQuery(TransactionStatus.of(frame.getByte(frame.readerIndex() + Frames.HEADER_LENGTH)));
-        }
-        if (internal) {
-            handleInternal(type, frame);
-            return;
-        }
-        if (!deliver) {
-            frame.release();
+    }
+
+    /** Hands frames {@code [from, to)} to the linked client, on the client's own event loop. */
+    private void deliver(ByteBuf frames, int from, int to) {
+        if (to <= from) {
             return;
         }
         ServerListener listener = server.listener();
         if (listener == null) {
             // An idle server speaks only to say it is going away (FATAL) or to notice us.
-            if (type == MessageTypes.ERROR_RESPONSE) {
-                log.info("{} said while idle: {}", server, ErrorResponse.decode(Frames.payload(frame)).message());
+            for (int index = from; index < to; index = Frames.next(frames, index)) {
+                if (Frames.typeAt(frames, index) == MessageTypes.ERROR_RESPONSE) {
+                    log.info("{} said while idle: {}", server,
+                            ErrorResponse.decode(Frames.payloadAt(frames, index, Frames.next(frames, index))).message());
+                }
             }
-            frame.release();
             return;
         }
+        ByteBuf piece = frames.retainedSlice(from, to - from);
         EventExecutor executor = listener.executor();
         if (executor.inEventLoop()) {
-            listener.onServerFrame(frame);
+            listener.onServerFrames(piece);
         } else {
-            executor.execute(() -> listener.onServerFrame(frame));
+            executor.execute(() -> listener.onServerFrames(piece));
         }
     }
 
     /** Commands that wipe what the pool tracks on this connection. */
-    private void noteCommandComplete(ByteBuf frame) {
-        int tag = frame.readerIndex() + Frames.HEADER_LENGTH;
+    private void noteCommandComplete(ByteBuf frames, int index, int next) {
+        int tag = index + Frames.HEADER_LENGTH;
         // Most tags are SELECT/INSERT/UPDATE: look at the first byte before building a string.
-        if (frame.readableBytes() < Frames.HEADER_LENGTH + 11 || frame.getByte(tag) != 'D') {
+        if (next - tag < 11 || frames.getByte(tag) != 'D') {
             return;
         }
-        String text = frame.toString(tag, frame.readableBytes() - Frames.HEADER_LENGTH, java.nio.charset.StandardCharsets.US_ASCII);
+        String text = frames.toString(tag, next - tag, java.nio.charset.StandardCharsets.US_ASCII);
         if (text.startsWith("DISCARD ALL") || text.startsWith("DEALLOCATE ALL")) {
             server.forgetPreparedStatements();
         }
@@ -93,21 +122,17 @@ final class ServerHandler extends ChannelInboundHandlerAdapter {
         }
     }
 
-    private void handleInternal(byte type, ByteBuf frame) {
-        try {
-            if (type == MessageTypes.ERROR_RESPONSE) {
-                internalError = ErrorResponse.decode(Frames.payload(frame));
-            } else if (type == MessageTypes.READY_FOR_QUERY) {
-                Promise<Void> promise = internalQuery;
-                internalQuery = null;
-                if (internalError != null) {
-                    promise.tryFailure(new ServerLoginException(internalError.sqlState(), internalError.message()));
-                } else {
-                    promise.trySuccess(null);
-                }
+    private void handleInternal(byte type, ByteBuf payload) {
+        if (type == MessageTypes.ERROR_RESPONSE) {
+            internalError = ErrorResponse.decode(payload);
+        } else if (type == MessageTypes.READY_FOR_QUERY) {
+            Promise<Void> promise = internalQuery;
+            internalQuery = null;
+            if (internalError != null) {
+                promise.tryFailure(new ServerLoginException(internalError.sqlState(), internalError.message()));
+            } else {
+                promise.trySuccess(null);
             }
-        } finally {
-            ReferenceCountUtil.release(frame);
         }
     }
 

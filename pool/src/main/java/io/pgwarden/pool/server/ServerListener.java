@@ -11,8 +11,11 @@ public interface ServerListener {
 
     EventExecutor executor();
 
-    /** A frame from the server; the listener owns it (forward it or release it). */
-    void onServerFrame(ByteBuf frame);
+    /**
+     * One or more whole frames from the server, as one buffer; the listener owns it (forward it
+     * or release it). A ReadyForQuery is always the last frame of its buffer.
+     */
+    void onServerFrames(ByteBuf frames);
 
     /** The server has no more to read for now: time to flush. */
     void onServerReadComplete();

@@ -8,6 +8,7 @@ import io.pgwarden.pool.PoolKey;
 import io.pgwarden.pool.auth.AuthenticationFailedException;
 import io.pgwarden.pool.auth.Md5Password;
 import io.pgwarden.pool.auth.ScramClientSession;
+import io.pgwarden.pool.protocol.codec.FrameDecoder;
 import io.pgwarden.pool.protocol.Frames;
 import io.pgwarden.pool.protocol.MessageTypes;
 import io.pgwarden.pool.protocol.ProtocolException;
@@ -145,6 +146,8 @@ final class ServerLoginHandler extends ChannelInboundHandlerAdapter {
     private void ready(ChannelHandlerContext ctx) {
         ServerConnection server = new ServerConnection(ctx.channel(), key, backendKey, parameters);
         ctx.pipeline().replace(this, "server", new ServerHandler(server));
+        // From here on replies are passed through, not interpreted: whole runs of frames at a time.
+        ctx.pipeline().get(FrameDecoder.class).emitRuns();
         if (!promise.trySuccess(server)) {
             server.close();
         }

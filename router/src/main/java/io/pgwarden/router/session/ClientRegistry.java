@@ -1,5 +1,6 @@
 package io.pgwarden.router.session;
 
+import com.github.benmanes.caffeine.cache.Interner;
 import io.pgwarden.pool.protocol.backend.BackendKeyData;
 
 import java.security.SecureRandom;
@@ -19,6 +20,13 @@ public final class ClientRegistry {
     private final Map<String, AtomicInteger> perUser = new ConcurrentHashMap<>();
     private final Map<Long, ClientSession> byCancelKey = new ConcurrentHashMap<>();
     private final java.util.concurrent.atomic.AtomicLong clientIds = new java.util.concurrent.atomic.AtomicLong();
+    /** Clients with equal settings share one map, so a pooled connection can tell by identity that it matches. */
+    private final Interner<Map<String, String>> settings = Interner.newWeakInterner();
+
+    /** The one shared instance of these (immutable) client settings. */
+    Map<String, String> canonicalSettings(Map<String, String> immutableSettings) {
+        return settings.intern(immutableSettings);
+    }
 
     /** A number no other client of this router has had. */
     long nextClientId() {

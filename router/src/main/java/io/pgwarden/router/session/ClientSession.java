@@ -23,6 +23,7 @@ import io.pgwarden.pool.protocol.PgMessage;
 import io.pgwarden.pool.protocol.MessageTypes;
 import io.pgwarden.pool.protocol.SqlState;
 import io.pgwarden.pool.protocol.backend.Authentication;
+import io.pgwarden.pool.protocol.codec.FrameDecoder;
 import io.pgwarden.pool.protocol.backend.BackendKeyData;
 import io.pgwarden.pool.protocol.backend.ErrorResponse;
 import io.pgwarden.pool.protocol.backend.NegotiateProtocolVersion;
@@ -96,6 +97,8 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
     private ClientStatements statements;
     /** Transaction mode: frames that arrived while a server connection was being acquired. */
     private final ArrayDeque<ByteBuf> queued = new ArrayDeque<>();
+    /** Made once: taken at the start of every transaction. */
+    private final Runnable startTransaction = this::startTransaction;
 
     public ClientSession(SessionContext context, ListenerRole role) {
         this.context = context;
@@ -171,7 +174,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
         }
         try {
             settings = StartupParameters.settings(message.parameters());
-            settingsSnapshot = Map.copyOf(settings);
+            settingsSnapshot = context.registry().canonicalSettings(Map.copyOf(settings));
         } catch (IllegalArgumentException e) {
             fatal(SqlState.PROTOCOL_VIOLATION, e.getMessage());
             return;
@@ -402,6 +405,13 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
         server.parameters().forEach((name, value) -> ctx.write(new ParameterStatus(name, value)));
         ctx.write(cancelKey);
         ctx.writeAndFlush(new ReadyForQuery(server.transactionStatus()));
+        if (mode == PoolMode.SESSION) {
+            // Nothing in a session-mode client's stream is rewritten: forward whole reads at once.
+            FrameDecoder frames = ctx.pipeline().get(FrameDecoder.class);
+            if (frames != null) {
+                frames.emitRuns();
+            }
+        }
         log.debug("client {} logged in ({} mode) on {}", startup.user(), mode, server);
         if (mode == PoolMode.TRANSACTION) {
             // Idle between transactions: the connection serves others until the next one.
@@ -411,8 +421,16 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
 
     // ---- linked: forwarding -----------------------------------------------------------------
 
+    /** One frame, or in session mode a run of whole frames (see {@link FrameDecoder#emitRuns()}). */
     private void onClientFrame(ByteBuf frame) {
-        if (Frames.type(frame) == MessageTypes.TERMINATE) {
+        int terminate = Frames.indexOf(frame, MessageTypes.TERMINATE);
+        if (terminate >= 0) {
+            // The client says goodbye; whatever came before it in the same read still goes out.
+            int before = terminate - frame.readerIndex();
+            if (before > 0 && server != null && queued.isEmpty()) {
+                server.forward(frame.retainedSlice(frame.readerIndex(), before));
+                server.flush();
+            }
             frame.release();
             state = State.CLOSED;
             releaseServer();
@@ -427,7 +445,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
         if (server == null && queued.size() == 1) {
             // First message of a transaction. An idle connection on this loop is handed over at
             // once; only when we must wait is the client's input paused (an epoll_ctl each way).
-            connectForNextWork(this::startTransaction);
+            connectForNextWork(startTransaction);
             if (server == null && state != State.CLOSED) {
                 ctx.channel().config().setAutoRead(false);
             }
@@ -563,39 +581,48 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
     }
 
     @Override
-    public void onServerFrame(ByteBuf frame) {
+    public void onServerFrames(ByteBuf frames) {
         if (state != State.LINKED) {
-            frame.release();
+            frames.release();
             return;
         }
-        byte type = Frames.type(frame);
-        if (mode == PoolMode.TRANSACTION) {
-            followReply(type, frame);
-        }
-        boolean readyForQuery = type == MessageTypes.READY_FOR_QUERY;
-        ctx.write(frame, ctx.voidPromise());
-        if (readyForQuery && mode == PoolMode.TRANSACTION && pinReason == null
-                && server != null && queued.isEmpty() && server.isReusable()) {
+        boolean readyForQuery = mode == PoolMode.TRANSACTION && followReplies(frames);
+        ctx.write(frames, ctx.voidPromise());
+        if (readyForQuery && pinReason == null && server != null && queued.isEmpty() && server.isReusable()) {
             // The transaction is over and nothing else is in flight: give the connection back.
             ctx.flush();
             releaseServer();
         }
     }
 
-    /** Keeps the client's settings and statement names in step with what its server did. */
-    private void followReply(byte type, ByteBuf frame) {
-        switch (type) {
-            case MessageTypes.PARAMETER_STATUS -> followSetting(ParameterStatus.decode(Frames.payload(frame)));
-            case MessageTypes.PARSE_COMPLETE -> statements.parseCompleted();
-            case MessageTypes.ERROR_RESPONSE -> statements.batchFailed(name -> {
-                if (server != null) {
-                    server.removePreparedStatement(name);
+    /**
+     * Keeps the client's settings and statement names in step with what its server did; returns
+     * true when the frames end with a ReadyForQuery.
+     */
+    private boolean followReplies(ByteBuf frames) {
+        boolean readyForQuery = false;
+        for (int index = frames.readerIndex(), end = frames.writerIndex(); index < end; ) {
+            int next = Frames.next(frames, index);
+            byte type = Frames.typeAt(frames, index);
+            switch (type) {
+                case MessageTypes.PARAMETER_STATUS ->
+                        followSetting(ParameterStatus.decode(Frames.payloadAt(frames, index, next)));
+                case MessageTypes.PARSE_COMPLETE -> statements.parseCompleted();
+                case MessageTypes.ERROR_RESPONSE -> statements.batchFailed(name -> {
+                    if (server != null) {
+                        server.removePreparedStatement(name);
+                    }
+                });
+                case MessageTypes.READY_FOR_QUERY -> {
+                    statements.readyForQuery();
+                    readyForQuery = true;
                 }
-            });
-            case MessageTypes.READY_FOR_QUERY -> statements.readyForQuery();
-            default -> {
+                default -> {
+                }
             }
+            index = next;
         }
+        return readyForQuery;
     }
 
     /** The client changed a reported setting itself: carry it to its next server connections. */
@@ -603,7 +630,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
         String name = status.name().toLowerCase(java.util.Locale.ROOT);
         if (SessionStateDetector.TRACKED_SETTINGS.contains(name) && !status.value().equals(settings.get(name))) {
             settings.put(name, status.value());
-            settingsSnapshot = Map.copyOf(settings);
+            settingsSnapshot = context.registry().canonicalSettings(Map.copyOf(settings));
             if (server != null) {
                 // The server already holds the new value: it matches the new settings.
                 server.syncedSettings(settingsSnapshot);

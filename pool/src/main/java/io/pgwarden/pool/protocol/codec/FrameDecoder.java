@@ -2,38 +2,72 @@ package io.pgwarden.pool.protocol.codec;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.handler.codec.DecoderException;
-import io.netty.handler.codec.LengthFieldBasedFrameDecoder;
+import io.netty.handler.codec.ByteToMessageDecoder;
+import io.netty.handler.codec.CorruptedFrameException;
+import io.netty.handler.codec.TooLongFrameException;
+import io.pgwarden.pool.protocol.Frames;
+
+import java.util.List;
 
 /**
  * Splits the regular-phase stream into whole frames: type byte, int32 length (which counts
- * itself), payload. A length below 4 or above the configured maximum fails before anything is
- * allocated (fail fast), so one bad peer cannot make us buffer a gigabyte. After such a failure
- * the stream cannot be resynchronised: everything that follows is discarded, not decoded.
+ * itself), payload. A length below 4 or above the configured maximum fails as soon as the header
+ * is seen, before anything is buffered (fail fast), so one bad peer cannot make us hold a gigabyte.
+ * After such a failure the stream cannot be resynchronised: everything that follows is discarded.
+ *
+ * <p>In run mode ({@link #emitRuns()}) it passes on every complete frame of a read as one buffer
+ * (a run), which the pass-through path forwards with one write instead of one per frame; the
+ * reader walks the frames inside with {@link Frames#next}. Frames are never copied.
  */
-public final class FrameDecoder extends LengthFieldBasedFrameDecoder {
+public final class FrameDecoder extends ByteToMessageDecoder {
 
     public static final String NAME = "frames";
 
+    private final int maxFrameLength;
+    private boolean runs;
     private boolean failed;
 
     public FrameDecoder(int maxFrameLength) {
-        // length field at offset 1, 4 bytes; it counts itself but not the type byte.
-        super(maxFrameLength, 1, 4, -4, 0, true);
+        this.maxFrameLength = maxFrameLength;
+    }
+
+    /** From now on, passes on all complete frames of a read as one buffer. */
+    public void emitRuns() {
+        runs = true;
     }
 
     @Override
-    protected Object decode(ChannelHandlerContext ctx, ByteBuf in) throws Exception {
+    protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
         if (failed) {
             in.skipBytes(in.readableBytes());
-            return null;
+            return;
         }
-        try {
-            return super.decode(ctx, in);
-        } catch (DecoderException e) {
-            failed = true;
-            in.skipBytes(in.readableBytes());
-            throw e;
+        int start = in.readerIndex();
+        int end = in.writerIndex();
+        int index = start;
+        while (end - index >= Frames.HEADER_LENGTH) {
+            int length = in.getInt(index + 1);
+            if (length < 4 || length > maxFrameLength - 1) {
+                if (index > start) {
+                    break; // the good frames before it go on first; the next call fails
+                }
+                failed = true;
+                in.skipBytes(in.readableBytes());
+                throw length < 4
+                        ? new CorruptedFrameException("invalid message length " + length + " (less than 4)")
+                        : new TooLongFrameException("message of " + (length + 1L) + " bytes exceeds the limit of "
+                                + maxFrameLength + " bytes");
+            }
+            if (end - index - 1 < length) {
+                break;
+            }
+            index += 1 + length;
+            if (!runs) {
+                break;
+            }
+        }
+        if (index > start) {
+            out.add(in.readRetainedSlice(index - start));
         }
     }
 }

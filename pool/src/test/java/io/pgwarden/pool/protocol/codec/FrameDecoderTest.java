@@ -191,4 +191,43 @@ class FrameDecoderTest {
         }
         assertThat(channel.finish()).isFalse();
     }
+
+    @Test
+    void inRunModeAllCompleteFramesOfAReadComeAsOneBufferAndTheTailWaits() {
+        FrameDecoder decoder = new FrameDecoder(MAX_FRAME);
+        decoder.emitRuns();
+        EmbeddedChannel runs = new EmbeddedChannel(decoder);
+        ByteBuf all = Unpooled.buffer();
+        new Query("SELECT 1").encode(all);
+        Terminate.INSTANCE.encode(all);
+        new Query("SELECT 'two'").encode(all);
+        int firstTwo = encode(new Query("SELECT 1")).readableBytes() + 5;
+
+        runs.writeInbound(all.readRetainedSlice(all.readableBytes() - 3));
+        ByteBuf run = runs.readInbound();
+        assertThat(run.readableBytes()).isEqualTo(firstTwo);
+        assertThat(io.pgwarden.pool.protocol.Frames.indexOf(run, MessageTypes.TERMINATE))
+                .isEqualTo(run.readerIndex() + firstTwo - 5);
+        run.release();
+        assertThat((Object) runs.readInbound()).isNull();
+
+        runs.writeInbound(all);
+        assertFrame(runs.readInbound(), MessageTypes.QUERY, "SELECT 'two'");
+        assertThat(runs.finish()).isFalse();
+    }
+
+    @Test
+    void inRunModeGoodFramesBeforeABadLengthStillGoOn() {
+        FrameDecoder decoder = new FrameDecoder(MAX_FRAME);
+        decoder.emitRuns();
+        EmbeddedChannel runs = new EmbeddedChannel(decoder);
+        ByteBuf bytes = Unpooled.buffer();
+        new Query("SELECT 1").encode(bytes);
+        bytes.writeByte(MessageTypes.QUERY).writeInt(2);
+
+        assertThatThrownBy(() -> runs.writeInbound(bytes)).isInstanceOf(DecoderException.class);
+        assertFrame(runs.readInbound(), MessageTypes.QUERY, "SELECT 1");
+        assertThat(runs.writeInbound(encode(new Query("SELECT 2")))).isFalse();
+        assertThat(runs.finish()).isFalse();
+    }
 }
