@@ -405,12 +405,10 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
         server.parameters().forEach((name, value) -> ctx.write(new ParameterStatus(name, value)));
         ctx.write(cancelKey);
         ctx.writeAndFlush(new ReadyForQuery(server.transactionStatus()));
-        if (mode == PoolMode.SESSION) {
-            // Nothing in a session-mode client's stream is rewritten: forward whole reads at once.
-            FrameDecoder frames = ctx.pipeline().get(FrameDecoder.class);
-            if (frames != null) {
-                frames.emitRuns();
-            }
+        // From here on whole reads are forwarded at once (only statement names are rewritten, frame by frame).
+        FrameDecoder frames = ctx.pipeline().get(FrameDecoder.class);
+        if (frames != null) {
+            frames.emitRuns();
         }
         log.debug("client {} logged in ({} mode) on {}", startup.user(), mode, server);
         if (mode == PoolMode.TRANSACTION) {
@@ -421,7 +419,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
 
     // ---- linked: forwarding -----------------------------------------------------------------
 
-    /** One frame, or in session mode a run of whole frames (see {@link FrameDecoder#emitRuns()}). */
+    /** A run of whole frames (see {@link FrameDecoder#emitRuns()}). */
     private void onClientFrame(ByteBuf frame) {
         int terminate = Frames.indexOf(frame, MessageTypes.TERMINATE);
         if (terminate >= 0) {
@@ -466,39 +464,73 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
         }
     }
 
-    /** Forwards one client frame; in transaction mode statement names are mapped on the way. */
-    private void send(ByteBuf frame) {
+    /**
+     * Forwards client frames (one, or a run). In transaction mode statement names are mapped on the
+     * way: frames that name a prepared statement are rewritten one by one, everything between them
+     * goes out as one piece.
+     */
+    private void send(ByteBuf frames) {
         if (mode == PoolMode.SESSION) {
-            server.forward(frame);
+            server.forward(frames);
             return;
         }
-        switch (Frames.type(frame)) {
+        int start = frames.readerIndex();
+        int end = frames.writerIndex();
+        for (int index = start; index < end && server != null; ) {
+            int next = Frames.next(frames, index);
+            byte type = Frames.typeAt(frames, index);
+            if (StatementNames.namesStatement(frames, index, next)) {
+                if (index > start) {
+                    server.forward(frames.retainedSlice(start, index - start));
+                }
+                ByteBuf frame = frames.retainedSlice(index, next - index);
+                switch (type) {
+                    case MessageTypes.PARSE -> sendParse(frame);
+                    case MessageTypes.BIND -> sendBind(frame);
+                    default -> sendStatementTarget(frame);
+                }
+                start = next;
+            } else {
+                noteSent(type, frames, index, next);
+            }
+            index = next;
+        }
+        if (start == frames.readerIndex() && server != null) {
+            server.forward(frames);
+            return;
+        }
+        if (start < end && server != null) {
+            server.forward(frames.retainedSlice(start, end - start));
+        }
+        frames.release();
+    }
+
+    /** What a frame forwarded unchanged means for pinning and for the client's statement names. */
+    private void noteSent(byte type, ByteBuf frames, int index, int next) {
+        switch (type) {
             case MessageTypes.QUERY -> {
                 if (pinReason == null) {
-                    notePin(CStrings.read(Frames.payload(frame)));
+                    notePin(CStrings.read(Frames.payloadAt(frames, index, next)));
                 }
                 statements.batchEndSent();
-                server.forward(frame);
             }
-            case MessageTypes.SYNC, MessageTypes.FUNCTION_CALL -> {
-                statements.batchEndSent();
-                server.forward(frame);
+            case MessageTypes.SYNC, MessageTypes.FUNCTION_CALL -> statements.batchEndSent();
+            case MessageTypes.PARSE -> {
+                // An unnamed statement (named ones are rewritten instead): its text follows the empty name.
+                if (pinReason == null) {
+                    notePin(CStrings.read(Frames.payloadAt(frames, index + 1, next)));
+                }
+                statements.unnamedParseSent();
             }
-            case MessageTypes.PARSE -> sendParse(frame);
-            case MessageTypes.BIND -> sendBind(frame);
-            case MessageTypes.DESCRIBE, MessageTypes.CLOSE -> sendStatementTarget(frame);
-            default -> server.forward(frame);
+            default -> {
+            }
         }
     }
 
+    /** A Parse of a named statement: created on the server under a name of the router's. */
     private void sendParse(ByteBuf frame) {
         Parse parse = Parse.decode(Frames.payload(frame));
         notePin(parse.query());
-        if (parse.name().isEmpty()) {
-            statements.unnamedParseSent();
-            server.forward(frame);
-            return;
-        }
         frame.release();
         Parse renamed = statements.register(parse);
         server.forward(encode(renamed));

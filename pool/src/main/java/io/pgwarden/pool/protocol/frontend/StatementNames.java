@@ -20,6 +20,39 @@ public final class StatementNames {
     private StatementNames() {
     }
 
+    /**
+     * Whether the Parse, Bind, Describe or Close frame at {@code index} (ending at {@code next}) of a
+     * buffer of frames names a prepared statement, read in place. A frame too short to tell counts
+     * as naming one, so that the full decoding reports what is wrong with it.
+     */
+    public static boolean namesStatement(ByteBuf frames, int index, int next) {
+        int payload = index + Frames.HEADER_LENGTH;
+        int name;
+        switch (frames.getByte(index)) {
+            case MessageTypes.PARSE -> name = payload;
+            case MessageTypes.BIND -> {
+                int portalEnd = frames.indexOf(payload, next, (byte) 0);
+                if (portalEnd < 0) {
+                    return true;
+                }
+                name = portalEnd + 1;
+            }
+            case MessageTypes.DESCRIBE, MessageTypes.CLOSE -> {
+                if (next - payload < 2) {
+                    return true;
+                }
+                if (frames.getByte(payload) != STATEMENT) {
+                    return false;
+                }
+                name = payload + 1;
+            }
+            default -> {
+                return false;
+            }
+        }
+        return name >= next || frames.getByte(name) != 0;
+    }
+
     /** The statement a Bind frame uses. */
     public static String ofBind(ByteBuf frame) {
         ByteBuf payload = Frames.payload(frame);
