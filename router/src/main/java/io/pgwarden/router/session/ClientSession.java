@@ -41,6 +41,8 @@ import io.pgwarden.pool.server.ServerListener;
 import io.pgwarden.pool.server.ServerLoginException;
 import io.pgwarden.router.auth.AuthMethod;
 import io.pgwarden.router.auth.ClientAuthentication;
+import io.pgwarden.router.metrics.AuthFailure;
+import io.pgwarden.router.metrics.ClientTraffic;
 import io.pgwarden.router.pinning.PinReason;
 import io.pgwarden.router.pinning.SessionStateDetector;
 import io.pgwarden.router.routing.ListenerRole;
@@ -94,6 +96,8 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
     private ServerCredentials credentials = ServerCredentials.NONE;
     private PinReason pinReason;
     private ClientStatements statements;
+    /** Set once the client is authenticated. */
+    private ClientTraffic traffic;
     /** Transaction mode: frames that arrived while a server connection was being acquired. */
     private final ArrayDeque<ByteBuf> queued = new ArrayDeque<>();
 
@@ -108,6 +112,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
         long timeout = context.limits().authTimeout().toMillis();
         loginTimeout = ctx.executor().schedule(() -> {
             if (state != State.LINKED && state != State.CLOSED) {
+                context.metrics().authFailed(AuthFailure.TIMEOUT);
                 fatal(SqlState.PROTOCOL_VIOLATION, "login did not complete within auth_timeout (" + timeout + " ms)");
             }
         }, timeout, TimeUnit.MILLISECONDS);
@@ -186,6 +191,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
         InetAddress address = clientAddress();
         AuthMethod method = context.hba().methodFor(message.database(), user, address).orElse(AuthMethod.REJECT);
         if (method == AuthMethod.REJECT) {
+            context.metrics().authFailed(AuthFailure.HBA_REJECT);
             fatal(SqlState.INVALID_AUTHORIZATION_SPECIFICATION, "no pgwarden hba rule allows host \"" + address.getHostAddress()
                     + "\", user \"" + user + "\", database \"" + message.database() + "\"");
             return;
@@ -213,6 +219,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
             }
         } catch (AuthenticationFailedException e) {
             log.info("login failed for user \"{}\" from {}: {}", startup.user(), clientAddress().getHostAddress(), e.getMessage());
+            context.metrics().authFailed(AuthFailure.of(e, context.credentials().secretFor(startup.user()).isPresent()));
             if (e.reason() == AuthenticationFailedException.Reason.PROTOCOL_VIOLATION) {
                 fatal(SqlState.PROTOCOL_VIOLATION, e.getMessage());
             } else {
@@ -229,6 +236,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
         state = State.CONNECTING;
         ctx.flush();
         credentials = authentication.serverCredentials();
+        traffic = context.metrics().client(role, startup.database(), startup.user());
         mode = context.poolModes().modeFor(startup.database(), startup.user());
         if (mode == PoolMode.TRANSACTION) {
             statements = new ClientStatements(context.registry().nextClientId());
@@ -313,7 +321,9 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
         if (credentials != ServerCredentials.NONE) {
             candidatePool.updateCredentials(credentials);
         }
+        traffic.checkoutStarted();
         candidatePool.acquire(ctx.channel().eventLoop()).addListener((Future<ServerConnection> f) -> {
+            traffic.checkoutEnded();
             if (state == State.CLOSED) {
                 if (f.isSuccess()) {
                     candidatePool.release(f.getNow());
@@ -351,6 +361,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
             } else if (cause instanceof PoolTimeoutException) {
                 fatal(SqlState.TOO_MANY_CONNECTIONS, cause.getMessage());
             } else if (cause instanceof ServerLoginException e) {
+                context.metrics().serverLoginFailed(e.sqlState());
                 fatal(e.sqlState(), e.getMessage());
             } else {
                 fatal(SqlState.CONNECTION_FAILURE, "could not get a connection to server " + member.name() + ": " + cause.getMessage());
@@ -398,6 +409,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
         cancelKey = context.registry().register(this);
         server.link(this);
         state = State.LINKED;
+        traffic.loggedIn();
         ctx.write(Authentication.AuthenticationOk.INSTANCE);
         server.parameters().forEach((name, value) -> ctx.write(new ParameterStatus(name, value)));
         ctx.write(cancelKey);
@@ -419,6 +431,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
             ctx.close();
             return;
         }
+        traffic.received(frame);
         if (server != null && queued.isEmpty()) {
             send(frame);
             return;
@@ -569,6 +582,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
             return;
         }
         byte type = Frames.type(frame);
+        traffic.sent(frame);
         if (mode == PoolMode.TRANSACTION) {
             followReply(type, frame);
         }
@@ -664,6 +678,9 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
         }
         if (pinReason != null) {
             context.metrics().unpinned(pinReason);
+        }
+        if (traffic != null) {
+            traffic.closed();
         }
         ByteBuf frame;
         while ((frame = queued.poll()) != null) {
