@@ -35,7 +35,7 @@ public final class ClientTraffic {
     private PoolTraffic pool;
     private boolean closed;
     private long checkoutStartNanos;
-    /** The login's wait for its first server connection, recorded once the pool is known; -1 if none. */
+    /** A login's wait while its (database, user) had no meters yet, recorded if the login succeeds; -1 if none. */
     private long loginWaitNanos = -1;
     private boolean queryRunning;
     private long queryStartNanos;
@@ -83,9 +83,11 @@ public final class ClientTraffic {
     /** The pool answered (with a connection, or a failure such as pool_timeout): the wait is over. */
     public void checkoutEnded() {
         long waited = clock.monotonicTime() - checkoutStartNanos;
-        if (pool != null) {
-            pool.waited(waited);
+        PoolTraffic target = pool != null ? pool : meters.existing(database, user);
+        if (target != null) {
+            target.waited(waited);
         } else {
+            // The first login of this (database, user): recorded only if PostgreSQL accepts it.
             loginWaitNanos = waited;
         }
     }

@@ -35,8 +35,8 @@ public final class PoolTraffic {
                 + " batch, to the ReadyForQuery that ends it", tags, registry);
         transactions = timer("pgwarden_transaction_duration", "From the first message of a transaction to the"
                 + " ReadyForQuery that ends it (status idle)", tags, registry);
-        waits = timer("pgwarden_pool_wait", "Time a client waited for a server connection (at login in session mode,"
-                + " per transaction in transaction mode)", tags, registry);
+        waits = timer("pgwarden_pool_wait", "Time a client waited for a server connection (at login, and per"
+                + " transaction in transaction mode)", tags, registry);
         FunctionCounter.builder("pgwarden_client_received_bytes", bytesReceived, LongAdder::sum).baseUnit(BaseUnits.BYTES)
                 .description("Bytes received from clients after login and forwarded to servers").tags(tags).register(registry);
         FunctionCounter.builder("pgwarden_client_sent_bytes", bytesSent, LongAdder::sum).baseUnit(BaseUnits.BYTES)

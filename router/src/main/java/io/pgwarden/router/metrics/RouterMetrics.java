@@ -35,12 +35,7 @@ public final class RouterMetrics {
     private volatile Supplier<List<PoolStats>> pools = List::of;
 
     public RouterMetrics() {
-        this(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
-    }
-
-    /** With a given registry: tests pass one on a mock clock. */
-    public RouterMetrics(PrometheusMeterRegistry registry) {
-        this.registry = registry;
+        this.registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         this.traffic = new TrafficMeters(registry);
         staleLeaders = Counter.builder("pgwarden_stale_leader")
                 .description("Leaders seen on a timeline behind one already seen, and not routed to")

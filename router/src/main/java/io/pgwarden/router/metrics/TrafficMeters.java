@@ -31,6 +31,11 @@ final class TrafficMeters {
         return pools.computeIfAbsent(new Pool(database, user), p -> new PoolTraffic(p.database(), p.user(), registry));
     }
 
+    /** The meters of a (database, user) that has had a client logged in, else null. */
+    PoolTraffic existing(String database, String user) {
+        return pools.get(new Pool(database, user));
+    }
+
     List<TrafficSnapshot> snapshots() {
         return pools.values().stream().map(PoolTraffic::snapshot)
                 .sorted(Comparator.comparing(TrafficSnapshot::database).thenComparing(TrafficSnapshot::user))

@@ -228,6 +228,25 @@ class ClientTrafficTest {
     }
 
     @Test
+    void aFailedLoginWaitCountsOnceItsPoolHasMeters() {
+        ClientTraffic first = new ClientTraffic(meters, "app", "alice", listenerClients);
+        first.checkoutStarted();
+        advanceMillis(3);
+        first.checkoutEnded();
+        first.closed();                      // e.g. pool_timeout: never logged in
+        assertThat(meters.snapshots()).isEmpty();
+
+        loggedIn();
+        ClientTraffic timedOut = new ClientTraffic(meters, "app", "alice", listenerClients);
+        timedOut.checkoutStarted();
+        advanceMillis(30);
+        timedOut.checkoutEnded();
+        timedOut.closed();
+        assertThat(snapshot().waitMicros()).isEqualTo(30_000);
+        assertThat(timer("pgwarden_pool_wait").count()).isEqualTo(1);
+    }
+
+    @Test
     void aClientCountsOnItsListenerFromLoginToClose() {
         ClientTraffic client = new ClientTraffic(meters, "app", "alice", listenerClients);
         assertThat(listenerClients).hasValue(0);
