@@ -9,12 +9,15 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.postgresql.copy.CopyManager;
+import org.postgresql.core.BaseConnection;
 import org.postgresql.util.PSQLException;
 
 import java.io.DataInputStream;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.io.StringReader;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.URI;
@@ -147,6 +150,28 @@ class MetricsIT {
         assertThat(after.queries() - before.queries()).isEqualTo(30);
         assertThat(after.bytesReceived()).isGreaterThan(before.bytesReceived());
         assertThat(after.waitMicros()).isGreaterThanOrEqualTo(before.waitMicros());
+    }
+
+    @Test
+    void aCopyFromStdinIsOneQueryAndLeavesNothingRunning() throws Exception {
+        try (Connection client = connect(fixture.primaryPort(), SESSION_DB, RouterFixture.USER, RouterFixture.PASSWORD);
+             Statement s = client.createStatement()) {
+            s.execute("create temp table copied (n int)");
+            TrafficSnapshot before = traffic(SESSION_DB);
+
+            long rows = new CopyManager(client.unwrap(BaseConnection.class))
+                    .copyIn("copy copied from stdin", new StringReader("1\n2\n3\n"));
+            try (ResultSet rs = s.executeQuery("select sum(n) from copied")) {
+                assertThat(rs.next()).isTrue();
+                assertThat(rs.getInt(1)).isEqualTo(6);
+            }
+
+            TrafficSnapshot after = traffic(SESSION_DB);
+            assertThat(rows).isEqualTo(3);
+            assertThat(after.queries() - before.queries()).isEqualTo(2);
+            assertThat(after.transactions() - before.transactions()).isEqualTo(2);
+            assertThat(metric("pgwarden_query_duration_seconds_count", pool(SESSION_DB))).isEqualTo(after.queries());
+        }
     }
 
     // ---- pools --------------------------------------------------------------------------------
