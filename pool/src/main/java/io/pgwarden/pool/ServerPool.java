@@ -35,6 +35,8 @@ public final class ServerPool {
     private final Deque<Waiter> waiters = new ArrayDeque<>();
     private int total;
     private int active;
+    /** Of {@code total} (and {@code active}): connections still being opened and logged in. */
+    private int connecting;
     private boolean closed;
 
     public ServerPool(PoolKey key, PoolSettings settings, ServerConnector connector) {
@@ -80,6 +82,7 @@ public final class ServerPool {
             } else if (total < settings.maxSize()) {
                 total++;
                 active++;
+                connecting++;
                 open = true;
             } else {
                 waiters.add(new Waiter(promise, loop));
@@ -209,6 +212,9 @@ public final class ServerPool {
         connector.connect(key, credentials, loop).addListener((Future<ServerConnection> f) -> {
             if (f.isSuccess()) {
                 ServerConnection server = f.getNow();
+                synchronized (lock) {
+                    connecting--;
+                }
                 log.debug("opened {}", server);
                 server.channel().closeFuture().addListener(c -> onClosed(server));
                 hand(server, promise);
@@ -216,6 +222,7 @@ public final class ServerPool {
                 synchronized (lock) {
                     total--;
                     active--;
+                    connecting--;
                 }
                 promise.tryFailure(f.cause());
             }
@@ -232,6 +239,7 @@ public final class ServerPool {
                 if (waiter != null) {
                     total++;
                     active++;
+                    connecting++;
                 }
             }
         }
@@ -281,6 +289,7 @@ public final class ServerPool {
             synchronized (lock) {
                 total++;
                 active++;
+                connecting++;
             }
             Promise<ServerConnection> warm = loop.newPromise();
             warm.addListener((Future<ServerConnection> f) -> {
@@ -313,7 +322,7 @@ public final class ServerPool {
 
     public PoolStats stats() {
         synchronized (lock) {
-            return new PoolStats(key, total, active, idle.size(), waiters.size());
+            return new PoolStats(key, total, active, idle.size(), waiters.size(), connecting);
         }
     }
 }

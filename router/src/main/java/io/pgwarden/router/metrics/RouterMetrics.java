@@ -2,34 +2,47 @@ package io.pgwarden.router.metrics;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.MultiGauge;
 import io.micrometer.core.instrument.Tags;
-import io.pgwarden.pool.PoolStats;
-import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.pgwarden.pool.PoolStats;
 import io.pgwarden.router.pinning.PinReason;
+import io.pgwarden.router.routing.ListenerRole;
 
 import java.util.EnumMap;
 import java.util.List;
-import java.util.function.IntSupplier;
-import java.util.function.Supplier;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.IntSupplier;
+import java.util.function.Supplier;
 
 /** The router's meters, in one Prometheus registry. */
 public final class RouterMetrics {
 
-    private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    private final PrometheusMeterRegistry registry;
     private final Map<PinReason, AtomicInteger> pinned = new EnumMap<>(PinReason.class);
-    private final Counter staleLeaders = Counter.builder("pgwarden_stale_leader")
-            .description("Leaders seen on a timeline behind one already seen, and not routed to")
-            .register(registry);
-    private final Counter fencedClients = Counter.builder("pgwarden_fenced_clients")
-            .description("Clients cut because their server stopped being the primary or a readable replica")
-            .register(registry);
+    private final Map<ListenerRole, AtomicInteger> listenerClients = new EnumMap<>(ListenerRole.class);
+    private final Map<AuthFailure, Counter> authFailures = new EnumMap<>(AuthFailure.class);
+    private final TrafficMeters traffic;
+    private final Counter staleLeaders;
+    private final Counter fencedClients;
+    private final MultiGauge poolConnections;
+    private final MultiGauge poolActiveClients;
+    private final MultiGauge poolWaiting;
+    private volatile Supplier<List<PoolStats>> pools = List::of;
 
     public RouterMetrics() {
+        this.registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        this.traffic = new TrafficMeters(registry);
+        staleLeaders = Counter.builder("pgwarden_stale_leader")
+                .description("Leaders seen on a timeline behind one already seen, and not routed to")
+                .register(registry);
+        fencedClients = Counter.builder("pgwarden_fenced_clients")
+                .description("Clients cut because their server stopped being the primary or a readable replica")
+                .register(registry);
         for (PinReason reason : PinReason.values()) {
             AtomicInteger count = new AtomicInteger();
             pinned.put(reason, count);
@@ -38,19 +51,68 @@ public final class RouterMetrics {
                     .tag("reason", reason.tag())
                     .register(registry);
         }
+        for (ListenerRole role : ListenerRole.values()) {
+            AtomicInteger count = new AtomicInteger();
+            listenerClients.put(role, count);
+            Gauge.builder("pgwarden_listener_clients", count, AtomicInteger::get)
+                    .description("Logged-in clients per listener (primary or replica port)")
+                    .tag("listener", role.name().toLowerCase(Locale.ROOT))
+                    .register(registry);
+        }
+        for (AuthFailure reason : AuthFailure.values()) {
+            authFailures.put(reason, Counter.builder("pgwarden_auth_failures")
+                    .description("Failed client logins, by reason")
+                    .tag("reason", reason.tag())
+                    .register(registry));
+        }
+        poolConnections = MultiGauge.builder("pgwarden_pool_server_connections")
+                .description("Server connections per pool (node, database, user) and state").register(registry);
+        poolActiveClients = MultiGauge.builder("pgwarden_pool_active_clients")
+                .description("Clients holding a server connection of the pool").register(registry);
+        poolWaiting = MultiGauge.builder("pgwarden_pool_waiting_clients")
+                .description("Clients queued for a server connection, per pool").register(registry);
     }
-
-    private final MultiGauge poolConnections = MultiGauge.builder("pgwarden_pool_server_connections")
-            .description("Server connections per pool (node, database, user) and state").register(registry);
-    private final MultiGauge poolWaiting = MultiGauge.builder("pgwarden_pool_waiting_clients")
-            .description("Clients queued for a server connection, per pool").register(registry);
-    private volatile Supplier<List<PoolStats>> pools = List::of;
 
     /** Where the pool figures come from; read at each scrape. */
     public void bindPools(Supplier<List<PoolStats>> pools, IntSupplier clients) {
         this.pools = pools;
         Gauge.builder("pgwarden_clients", clients, IntSupplier::getAsInt).strongReference(true)
                 .description("Logged-in clients on both ports").register(registry);
+    }
+
+    /**
+     * A client on {@code role}'s port passed authentication for {@code database} as {@code user}:
+     * the holder its session records traffic with. Call once per client, off the per-message path.
+     */
+    public ClientTraffic client(ListenerRole role, String database, String user) {
+        return new ClientTraffic(traffic, database, user, listenerClients.get(role));
+    }
+
+    /** Every pool's traffic totals since start, ordered by database and user. */
+    public List<TrafficSnapshot> traffic() {
+        return traffic.snapshots();
+    }
+
+    public int listenerClients(ListenerRole role) {
+        return listenerClients.get(role).get();
+    }
+
+    public void authFailed(AuthFailure reason) {
+        authFailures.get(reason).increment();
+    }
+
+    /**
+     * PostgreSQL refused a login the router made for a client: counted when it is about
+     * credentials (class 28, invalid authorization specification), not e.g. a missing database.
+     */
+    public void serverLoginFailed(String sqlState) {
+        if (sqlState.startsWith("28")) {
+            authFailed(AuthFailure.SERVER_REJECTED);
+        }
+    }
+
+    public double authFailures(AuthFailure reason) {
+        return authFailures.get(reason).count();
     }
 
     public void pinned(PinReason reason) {
@@ -89,8 +151,10 @@ public final class RouterMetrics {
     public String scrape() {
         List<PoolStats> stats = pools.get();
         poolConnections.register(stats.stream().flatMap(p -> List.of(
-                MultiGauge.Row.of(poolTags(p).and("state", "active"), p.active()),
-                MultiGauge.Row.of(poolTags(p).and("state", "idle"), p.idle())).stream()).toList(), true);
+                MultiGauge.Row.of(poolTags(p).and("state", "active"), p.inUse()),
+                MultiGauge.Row.of(poolTags(p).and("state", "idle"), p.idle()),
+                MultiGauge.Row.of(poolTags(p).and("state", "connecting"), p.connecting())).stream()).toList(), true);
+        poolActiveClients.register(stats.stream().map(p -> MultiGauge.Row.of(poolTags(p), p.inUse())).toList(), true);
         poolWaiting.register(stats.stream().map(p -> MultiGauge.Row.of(poolTags(p), p.waiting())).toList(), true);
         return registry.scrape();
     }

@@ -42,6 +42,8 @@ import io.pgwarden.pool.server.ServerListener;
 import io.pgwarden.pool.server.ServerLoginException;
 import io.pgwarden.router.auth.AuthMethod;
 import io.pgwarden.router.auth.ClientAuthentication;
+import io.pgwarden.router.metrics.AuthFailure;
+import io.pgwarden.router.metrics.ClientTraffic;
 import io.pgwarden.router.pinning.PinReason;
 import io.pgwarden.router.pinning.SessionStateDetector;
 import io.pgwarden.router.routing.ListenerRole;
@@ -95,6 +97,8 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
     private ServerCredentials credentials = ServerCredentials.NONE;
     private PinReason pinReason;
     private ClientStatements statements;
+    /** Set once the client is authenticated. */
+    private ClientTraffic traffic;
     /** Transaction mode: frames that arrived while a server connection was being acquired. */
     private final ArrayDeque<ByteBuf> queued = new ArrayDeque<>();
     /** Made once: taken at the start of every transaction. */
@@ -111,6 +115,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
         long timeout = context.limits().authTimeout().toMillis();
         loginTimeout = ctx.executor().schedule(() -> {
             if (state != State.LINKED && state != State.CLOSED) {
+                context.metrics().authFailed(AuthFailure.TIMEOUT);
                 fatal(SqlState.PROTOCOL_VIOLATION, "login did not complete within auth_timeout (" + timeout + " ms)");
             }
         }, timeout, TimeUnit.MILLISECONDS);
@@ -189,6 +194,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
         InetAddress address = clientAddress();
         AuthMethod method = context.hba().methodFor(message.database(), user, address).orElse(AuthMethod.REJECT);
         if (method == AuthMethod.REJECT) {
+            context.metrics().authFailed(AuthFailure.HBA_REJECT);
             fatal(SqlState.INVALID_AUTHORIZATION_SPECIFICATION, "no pgwarden hba rule allows host \"" + address.getHostAddress()
                     + "\", user \"" + user + "\", database \"" + message.database() + "\"");
             return;
@@ -216,6 +222,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
             }
         } catch (AuthenticationFailedException e) {
             log.info("login failed for user \"{}\" from {}: {}", startup.user(), clientAddress().getHostAddress(), e.getMessage());
+            context.metrics().authFailed(AuthFailure.of(e, context.credentials().secretFor(startup.user()).isPresent()));
             if (e.reason() == AuthenticationFailedException.Reason.PROTOCOL_VIOLATION) {
                 fatal(SqlState.PROTOCOL_VIOLATION, e.getMessage());
             } else {
@@ -232,6 +239,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
         state = State.CONNECTING;
         ctx.flush();
         credentials = authentication.serverCredentials();
+        traffic = context.metrics().client(role, startup.database(), startup.user());
         mode = context.poolModes().modeFor(startup.database(), startup.user());
         if (mode == PoolMode.TRANSACTION) {
             statements = new ClientStatements(context.registry().nextClientId());
@@ -316,7 +324,9 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
         if (credentials != ServerCredentials.NONE) {
             candidatePool.updateCredentials(credentials);
         }
+        traffic.checkoutStarted();
         candidatePool.acquire(ctx.channel().eventLoop()).addListener((Future<ServerConnection> f) -> {
+            traffic.checkoutEnded();
             if (state == State.CLOSED) {
                 if (f.isSuccess()) {
                     candidatePool.release(f.getNow());
@@ -354,6 +364,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
             } else if (cause instanceof PoolTimeoutException) {
                 fatal(SqlState.TOO_MANY_CONNECTIONS, cause.getMessage());
             } else if (cause instanceof ServerLoginException e) {
+                context.metrics().serverLoginFailed(e.sqlState());
                 fatal(e.sqlState(), e.getMessage());
             } else {
                 fatal(SqlState.CONNECTION_FAILURE, "could not get a connection to server " + member.name() + ": " + cause.getMessage());
@@ -401,6 +412,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
         cancelKey = context.registry().register(this);
         server.link(this);
         state = State.LINKED;
+        traffic.loggedIn();
         ctx.write(Authentication.AuthenticationOk.INSTANCE);
         server.parameters().forEach((name, value) -> ctx.write(new ParameterStatus(name, value)));
         ctx.write(cancelKey);
@@ -435,6 +447,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
             ctx.close();
             return;
         }
+        traffic.received(frame);
         if (server != null && queued.isEmpty()) {
             send(frame);
             return;
@@ -618,6 +631,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
             frames.release();
             return;
         }
+        traffic.sent(frames);
         boolean readyForQuery = mode == PoolMode.TRANSACTION && followReplies(frames);
         ctx.write(frames, ctx.voidPromise());
         if (readyForQuery && pinReason == null && server != null && queued.isEmpty() && server.isReusable()) {
@@ -723,6 +737,9 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
         }
         if (pinReason != null) {
             context.metrics().unpinned(pinReason);
+        }
+        if (traffic != null) {
+            traffic.closed();
         }
         ByteBuf frame;
         while ((frame = queued.poll()) != null) {
