@@ -81,6 +81,40 @@ public final class RouterMetrics {
         return pinned.get(reason).get();
     }
 
+    // ---- TLS handshakes -------------------------------------------------------------------
+
+    private final Counter clientTlsOk = tlsHandshakeCounter("client", "ok");
+    private final Counter clientTlsFailed = tlsHandshakeCounter("client", "failed");
+    private final Counter serverTlsOk = tlsHandshakeCounter("server", "ok");
+    private final Counter serverTlsFailed = tlsHandshakeCounter("server", "failed");
+
+    private Counter tlsHandshakeCounter(String side, String result) {
+        return Counter.builder("pgwarden_tls_handshakes")
+                .description("TLS handshakes with clients and with servers, by outcome")
+                .tag("side", side)
+                .tag("result", result)
+                .register(registry);
+    }
+
+    /** A TLS handshake with a client finished. */
+    public void clientTlsHandshake(boolean ok) {
+        (ok ? clientTlsOk : clientTlsFailed).increment();
+    }
+
+    /** A TLS handshake with a PostgreSQL server finished. */
+    public void serverTlsHandshake(boolean ok) {
+        (ok ? serverTlsOk : serverTlsFailed).increment();
+    }
+
+    /** @param side {@code client} or {@code server} */
+    public double tlsHandshakes(String side, boolean ok) {
+        return switch (side) {
+            case "client" -> (ok ? clientTlsOk : clientTlsFailed).count();
+            case "server" -> (ok ? serverTlsOk : serverTlsFailed).count();
+            default -> throw new IllegalArgumentException("side must be client or server: " + side);
+        };
+    }
+
     public MeterRegistry registry() {
         return registry;
     }
