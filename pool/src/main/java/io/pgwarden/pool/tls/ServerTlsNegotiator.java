@@ -8,6 +8,8 @@ import io.pgwarden.pool.PoolKey;
 import io.pgwarden.pool.protocol.SqlState;
 import io.pgwarden.pool.protocol.frontend.SslRequest;
 import io.pgwarden.pool.server.ServerLoginException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import javax.net.ssl.SSLException;
 import java.security.cert.CertificateException;
@@ -20,6 +22,8 @@ import java.security.cert.CertificateException;
  * removes itself once done; a refusal is fired as a {@link ServerLoginException}.
  */
 public final class ServerTlsNegotiator extends ChannelInboundHandlerAdapter {
+
+    private static final Logger log = LoggerFactory.getLogger(ServerTlsNegotiator.class);
 
     public static final String NAME = "tls-negotiation";
     public static final String SSL_HANDLER_NAME = "ssl";
@@ -134,6 +138,8 @@ public final class ServerTlsNegotiator extends ChannelInboundHandlerAdapter {
     }
 
     private void fail(ChannelHandlerContext ctx, ServerLoginException e) {
+        // Mostly a configuration problem on one side or the other: worth a line each time.
+        log.warn("{}", e.getMessage());
         ctx.fireExceptionCaught(e);
         ctx.close();
     }
