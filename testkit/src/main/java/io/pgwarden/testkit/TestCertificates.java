@@ -17,7 +17,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Throw-away certificates for TLS tests, made with the {@code openssl} command in a temp dir: a
  * CA; a server certificate it signed for {@code 127.0.0.1} and {@code localhost} (both as subject
- * alternative names); a client certificate it signed for CN {@code postgres}; and a second,
+ * alternative names); one it signed for another name only ({@code elsewhere.invalid}); a client
+ * certificate it signed for CN {@code postgres}; and a second,
  * unrelated CA with a server certificate of its own, for tests where verification must fail.
  * Keys are unencrypted PEM PKCS#8 ({@code BEGIN PRIVATE KEY}) with mode 0600, as libpq and
  * PostgreSQL want them. Everything is valid for a few days. {@link #close()} deletes the directory.
@@ -45,6 +46,7 @@ public final class TestCertificates implements AutoCloseable {
         try {
             certificates.authority("ca", "pgwarden test CA");
             certificates.leaf("server", "127.0.0.1", "ca", "serverAuth", "IP:127.0.0.1, DNS:localhost");
+            certificates.leaf("wrong-name-server", "elsewhere.invalid", "ca", "serverAuth", "DNS:elsewhere.invalid");
             certificates.leaf("client", "postgres", "ca", "clientAuth", null);
             certificates.authority("other-ca", "pgwarden unrelated test CA");
             certificates.leaf("other-server", "127.0.0.1", "other-ca", "serverAuth", "IP:127.0.0.1, DNS:localhost");
@@ -72,6 +74,15 @@ public final class TestCertificates implements AutoCloseable {
 
     public Path serverKey() {
         return dir.resolve("server.key");
+    }
+
+    /** Signed by {@link #caCert()}, but for {@code elsewhere.invalid} only: not for 127.0.0.1 or localhost. */
+    public Path wrongNameServerCert() {
+        return dir.resolve("wrong-name-server.crt");
+    }
+
+    public Path wrongNameServerKey() {
+        return dir.resolve("wrong-name-server.key");
     }
 
     /** Signed by {@link #caCert()}; CN postgres. */

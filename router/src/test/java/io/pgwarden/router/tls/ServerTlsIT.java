@@ -38,7 +38,8 @@ import org.postgresql.util.PSQLException;
 /**
  * TLS between the router and PostgreSQL. The cluster: pg0 (primary) has TLS with a certificate
  * from our CA and lets {@code tls_user} in over TLS only (hostssl); pg1 (replica) has TLS with a
- * certificate from an unrelated CA; pg2 (replica) has no TLS at all. Each test starts its own
+ * certificate from an unrelated CA; pg2 (replica) has no TLS at all; pg3 (replica) has a certificate
+ * from our CA, but for another name than its address. Each test starts its own
  * router with the {@code server.tls} it needs, over the members it needs.
  */
 class ServerTlsIT {
@@ -55,7 +56,7 @@ class ServerTlsIT {
     @Timeout(180)
     static void start() throws Exception {
         certs = TestCertificates.create();
-        cluster = PostgresCluster.start(PostgresCluster.Options.defaults().withReplicas(2));
+        cluster = PostgresCluster.start(PostgresCluster.Options.defaults().withReplicas(3));
         try (Connection c = cluster.primary().connect("postgres"); Statement s = c.createStatement()) {
             s.execute("create role " + USER + " login password '" + PASSWORD + "'");
         }
@@ -64,6 +65,7 @@ class ServerTlsIT {
                 "hostssl all " + USER + " 127.0.0.1/32 scram-sha-256",
                 "host all " + USER + " all reject"));
         cluster.nodes().get(1).enableTls(certs.otherServerCert(), certs.otherServerKey(), List.of());
+        cluster.nodes().get(3).enableTls(certs.wrongNameServerCert(), certs.wrongNameServerKey(), List.of());
         userList = RouterFixture.writeUserList(cluster.tempDir());
         Files.writeString(userList, UserList.entry(USER, PASSWORD), StandardOpenOption.APPEND);
     }
@@ -110,6 +112,41 @@ class ServerTlsIT {
             assertThat(query(st, "select 'still here'")).as("the session open on pg0 is unaffected").isEqualTo("still here");
             try (Connection another = jdbc(router, ListenerRole.PRIMARY); Statement s2 = another.createStatement()) {
                 assertThat(query(s2, SSL_IN_USE)).isEqualTo("t");
+            }
+        }
+    }
+
+    @Test
+    @Timeout(60)
+    void verifyFullChecksTheCertificatesNameNotOnlyItsChain() throws Exception {
+        try (RouterServer router = router("verify-full", certs.caCert(), "pg3")) {
+            assertThatThrownBy(() -> jdbc(router, ListenerRole.REPLICA).close())
+                    .isInstanceOfSatisfying(PSQLException.class, e -> {
+                        assertThat(e.getSQLState()).isEqualTo("08006");
+                        assertThat(e.getMessage()).contains("TLS certificate of server pg3", "127.0.0.1");
+                    });
+        }
+    }
+
+    @Test
+    @Timeout(60)
+    void verifyFullWithTheWrongCaFailsAtOnceOnThePrimaryPortInsteadOfWaitingForTheNode() throws Exception {
+        // A refusal is not an outage: 08006 now, not 57P03 after routing.connect_wait_timeout.
+        try (RouterServer router = router("verify-full", certs.otherCaCert())) {
+            assertThatThrownBy(() -> jdbc(router, ListenerRole.PRIMARY).close())
+                    .isInstanceOfSatisfying(PSQLException.class, e -> {
+                        assertThat(e.getSQLState()).isEqualTo("08006");
+                        assertThat(e.getMessage()).contains("TLS certificate of server pg0", "not accepted");
+                    });
+        }
+    }
+
+    @Test
+    @Timeout(60)
+    void requireEncryptsWithoutCheckingChainOrName() throws Exception {
+        for (String replica : List.of("pg1", "pg3")) {
+            try (RouterServer router = router("require", null, replica)) {
+                assertThat(sslInUse(router, ListenerRole.REPLICA)).as(replica).isTrue();
             }
         }
     }
