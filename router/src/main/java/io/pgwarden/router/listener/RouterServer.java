@@ -39,9 +39,9 @@ import io.pgwarden.router.session.SessionContext;
 import io.pgwarden.router.tls.ClientTlsHandler;
 import io.pgwarden.router.tls.ClientTlsMode;
 import io.pgwarden.router.tls.TlsContexts;
-import io.netty.handler.ssl.SslContext;
 import io.pgwarden.pool.tls.ServerTls;
 import io.pgwarden.pool.tls.TlsHandshakeObserver;
+import io.netty.handler.ssl.SslContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -107,7 +107,7 @@ public final class RouterServer implements AutoCloseable {
         RouterMetrics metrics = new RouterMetrics();
         // Certificates are loaded before anything starts: a bad file stops the router with a clear error.
         ServerTls serverTls = TlsContexts.forServers(config.server(), metrics::serverTlsHandshake);
-        ClientTls clientTls = ClientTls.from(config.tls(), metrics);
+        ClientTls clientTls = ClientTls.from(config.tls(), metrics::clientTlsHandshake);
         EventLoopGroup acceptors = transport.newGroup(1, "pgwarden-accept");
         // Fewer loops than cores: more would only add context switches and cross-loop hand-offs.
         EventLoopGroup workers = transport.newGroup(config.listen().effectiveIoThreads(), "pgwarden-io");
@@ -194,20 +194,17 @@ public final class RouterServer implements AutoCloseable {
     }
 
     /** The client-side TLS of both listeners: a mode per port and the one context they share. */
-    private record ClientTls(ClientTlsMode primary, ClientTlsMode replica, SslContext context, RouterMetrics metrics) {
+    private record ClientTls(ClientTlsMode primary, ClientTlsMode replica, SslContext context,
+                             TlsHandshakeObserver observer) {
 
-        static ClientTls from(RouterConfig.Tls config, RouterMetrics metrics) {
+        static ClientTls from(RouterConfig.Tls config, TlsHandshakeObserver observer) {
             return new ClientTls(ClientTlsMode.parse(config.effectivePrimaryMode()),
                     ClientTlsMode.parse(config.effectiveReplicaMode()),
-                    config.enabled() ? TlsContexts.forClients(config) : null, metrics);
+                    config.enabled() ? TlsContexts.forClients(config) : null, observer);
         }
 
         ClientTlsMode modeFor(ListenerRole role) {
             return role == ListenerRole.PRIMARY ? primary : replica;
-        }
-
-        TlsHandshakeObserver observer() {
-            return metrics::clientTlsHandshake;
         }
     }
 
