@@ -150,6 +150,36 @@ public final class PostgresNode {
         LOG.info("Killed PostgreSQL {} (postmaster pid {})", name, postmaster.get().pid());
     }
 
+    /**
+     * Turns TLS on and restarts the server (fast shutdown) so it applies: the certificate and key
+     * are copied into the data dir (the key readable by the server's user only, as PostgreSQL
+     * insists), {@code ssl = on}, and {@code hbaLines} go before the existing pg_hba.conf lines, so
+     * they win (e.g. {@code "hostssl all app 127.0.0.1/32 scram-sha-256", "host all app all reject"}).
+     */
+    public synchronized void enableTls(Path certFile, Path keyFile, List<String> hbaLines) {
+        try {
+            Path cert = dataDir.resolve("server.crt");
+            Path key = dataDir.resolve("server.key");
+            Files.copy(certFile, cert, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            Files.copy(keyFile, key, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            Files.setPosixFilePermissions(key, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+            user.own(cert);
+            user.own(key);
+            // Later lines win; relative paths are relative to the data dir. Writing to the existing
+            // files keeps their owner.
+            Files.writeString(dataDir.resolve("postgresql.conf"),
+                    "\n# pgwarden testkit: TLS\nssl = 'on'\nssl_cert_file = 'server.crt'\nssl_key_file = 'server.key'\n",
+                    java.nio.file.StandardOpenOption.APPEND);
+            Path hba = dataDir.resolve("pg_hba.conf");
+            String existing = Files.readString(hba);
+            Files.writeString(hba, "# pgwarden testkit: TLS\n" + String.join("\n", hbaLines) + "\n" + existing);
+        } catch (IOException e) {
+            throw new UncheckedIOException("could not configure TLS for " + name, e);
+        }
+        stop();
+        start();
+    }
+
     /** Promotes a replica to primary and waits until it accepts writes. */
     public void promote() {
         pgCtl("promote", "-D", dataDir.toString(), "-w", "-t", String.valueOf(PG_CTL_TIMEOUT.toSeconds() - 10))

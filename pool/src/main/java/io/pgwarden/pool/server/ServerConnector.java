@@ -13,6 +13,8 @@ import io.pgwarden.pool.PoolKey;
 import io.pgwarden.pool.protocol.SqlState;
 import io.pgwarden.pool.protocol.codec.FrameDecoder;
 import io.pgwarden.pool.protocol.codec.PgMessageEncoder;
+import io.pgwarden.pool.tls.ServerTls;
+import io.pgwarden.pool.tls.ServerTlsNegotiator;
 
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
@@ -25,10 +27,17 @@ public final class ServerConnector {
 
     private final Class<? extends Channel> channelType;
     private final Duration connectTimeout;
+    private final ServerTls tls;
 
     public ServerConnector(Class<? extends Channel> channelType, Duration connectTimeout) {
+        this(channelType, connectTimeout, ServerTls.disabled());
+    }
+
+    /** @param tls asked for before the login when enabled; when disabled nothing is added to the plain path */
+    public ServerConnector(Class<? extends Channel> channelType, Duration connectTimeout, ServerTls tls) {
         this.channelType = channelType;
         this.connectTimeout = connectTimeout;
+        this.tls = tls;
     }
 
     /**
@@ -46,6 +55,10 @@ public final class ServerConnector {
                 .handler(new ChannelInitializer<>() {
                     @Override
                     protected void initChannel(Channel ch) {
+                        if (tls.enabled()) {
+                            // Holds channelActive (and so the login) back until TLS is settled.
+                            ch.pipeline().addLast(ServerTlsNegotiator.NAME, new ServerTlsNegotiator(tls, key));
+                        }
                         ch.pipeline()
                                 .addLast(FrameDecoder.NAME, new FrameDecoder(MAX_SERVER_FRAME))
                                 .addLast("encoder", PgMessageEncoder.INSTANCE)

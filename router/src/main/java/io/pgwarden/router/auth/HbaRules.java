@@ -11,7 +11,13 @@ public record HbaRules(List<HbaRule> rules) {
         rules = List.copyOf(rules);
     }
 
+    /** As a client without TLS. */
     public Optional<AuthMethod> methodFor(String database, String user, InetAddress client) {
-        return rules.stream().filter(r -> r.matches(database, user, client)).map(HbaRule::method).findFirst();
+        return methodFor(database, user, client, false);
+    }
+
+    /** @param encrypted whether the client is on TLS */
+    public Optional<AuthMethod> methodFor(String database, String user, InetAddress client, boolean encrypted) {
+        return rules.stream().filter(r -> r.matches(database, user, client, encrypted)).map(HbaRule::method).findFirst();
     }
 }

@@ -11,7 +11,9 @@ import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import com.fasterxml.jackson.databind.module.SimpleModule;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import io.pgwarden.discovery.etcd.EtcdSourceSettings;
+import io.pgwarden.pool.tls.ServerTlsMode;
 import io.pgwarden.router.auth.HbaRule;
+import io.pgwarden.router.tls.ClientTlsMode;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -82,13 +84,23 @@ public final class ConfigLoader {
     }
 
     private static RouterConfig resolvePaths(RouterConfig config, Path baseDir) {
-        RouterConfig.Auth auth = config.auth();
-        if (auth.file() == null || auth.file().isAbsolute() || baseDir == null) {
+        if (baseDir == null) {
             return config;
         }
+        RouterConfig.Auth auth = config.auth();
+        RouterConfig.Server server = config.server();
+        RouterConfig.Tls tls = config.tls();
         return new RouterConfig(config.listen(), config.topology(),
-                new RouterConfig.Auth(baseDir.resolve(auth.file()).normalize(), auth.hba()),
-                config.pool(), config.limits(), config.routing(), config.server(), config.dcs(), config.admin());
+                new RouterConfig.Auth(resolve(baseDir, auth.file()), auth.hba()),
+                config.pool(), config.limits(), config.routing(),
+                new RouterConfig.Server(server.connectTimeout(), server.tls(), resolve(baseDir, server.tlsCaFile())),
+                config.dcs(), config.admin(),
+                new RouterConfig.Tls(tls.mode(), tls.primaryMode(), tls.replicaMode(), resolve(baseDir, tls.certFile()),
+                        resolve(baseDir, tls.keyFile()), resolve(baseDir, tls.caFile())));
+    }
+
+    private static Path resolve(Path baseDir, Path file) {
+        return file == null || file.isAbsolute() ? file : baseDir.resolve(file).normalize();
     }
 
     private static void validate(RouterConfig config, String source) {
@@ -170,6 +182,30 @@ public final class ConfigLoader {
         check.that(config.admin().httpPort() == 0 || config.admin().httpPort() >= 1 && config.admin().httpPort() <= 65535,
                 "admin.http_port", "must be 0 (off) or a TCP port");
         check.positive("routing.connect_wait_timeout", config.routing().connectWaitTimeout());
+        validateTls(config.tls(), config.server(), check);
+    }
+
+    private static void validateTls(RouterConfig.Tls tls, RouterConfig.Server server, Checker check) {
+        check.parses("tls.mode", tls.mode(), ClientTlsMode::parse);
+        if (tls.primaryMode() != null) {
+            check.parses("tls.primary_mode", tls.primaryMode(), ClientTlsMode::parse);
+        }
+        if (tls.replicaMode() != null) {
+            check.parses("tls.replica_mode", tls.replicaMode(), ClientTlsMode::parse);
+        }
+        if (tls.enabled()) {
+            String why = "is required when a port accepts TLS (tls.mode, tls.primary_mode or tls.replica_mode other than disable)";
+            check.that(tls.certFile() != null, "tls.cert_file", why);
+            check.that(tls.keyFile() != null, "tls.key_file", why);
+        }
+        check.readable("tls.cert_file", tls.certFile());
+        check.readable("tls.key_file", tls.keyFile());
+        check.readable("tls.ca_file", tls.caFile());
+
+        ServerTlsMode serverTls = check.parses("server.tls", server.tls(), ServerTlsMode::parse);
+        check.readable("server.tls_ca_file", server.tlsCaFile());
+        check.that(server.tlsCaFile() == null || serverTls == ServerTlsMode.VERIFY_FULL, "server.tls_ca_file",
+                "is used only with server.tls: verify-full (prefer and require do not check certificates)");
     }
 
     private static String keyOf(JsonMappingException e) {
@@ -198,6 +234,19 @@ public final class ConfigLoader {
 
         void port(String key, int port) {
             that(port >= 1 && port <= 65535, key, "must be a TCP port (1-65535), got " + port);
+        }
+
+        /** The parsed value; the parser's IllegalArgumentException becomes the error. */
+        <T> T parses(String key, String value, Function<String, T> parser) {
+            try {
+                return parser.apply(value);
+            } catch (IllegalArgumentException e) {
+                throw new ConfigException(source + ": bad value for key '" + key + "': " + e.getMessage());
+            }
+        }
+
+        void readable(String key, Path file) {
+            that(file == null || Files.isReadable(file), key, "cannot read " + file);
         }
 
         void positive(String key, Duration duration) {

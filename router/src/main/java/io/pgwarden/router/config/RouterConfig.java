@@ -10,7 +10,7 @@ import java.util.Objects;
  * conf/router.yml documents each one. Names in YAML are the snake_case of the components.
  */
 public record RouterConfig(Listen listen, Topology topology, Auth auth, Pool pool, Limits limits,
-                           Routing routing, Server server, Dcs dcs, Admin admin) {
+                           Routing routing, Server server, Dcs dcs, Admin admin, Tls tls) {
 
     /** A config without a topology store: the static topology rules. */
     public RouterConfig(Listen listen, Topology topology, Auth auth, Pool pool, Limits limits, Routing routing,
@@ -23,6 +23,12 @@ public record RouterConfig(Listen listen, Topology topology, Auth auth, Pool poo
         this(listen, topology, auth, pool, limits, routing, server, dcs, null);
     }
 
+    /** A config with client TLS off. */
+    public RouterConfig(Listen listen, Topology topology, Auth auth, Pool pool, Limits limits, Routing routing,
+                        Server server, Dcs dcs, Admin admin) {
+        this(listen, topology, auth, pool, limits, routing, server, dcs, admin, null);
+    }
+
     public RouterConfig {
         admin = Objects.requireNonNullElseGet(admin, () -> new Admin(null, null));
         dcs = Objects.requireNonNullElseGet(dcs, () -> new Dcs(null, null, null, null, null, null));
@@ -33,6 +39,7 @@ public record RouterConfig(Listen listen, Topology topology, Auth auth, Pool poo
         limits = Objects.requireNonNullElseGet(limits, () -> new Limits(null, null, null, null));
         routing = Objects.requireNonNullElseGet(routing, () -> new Routing(null, null, null, null));
         server = Objects.requireNonNullElseGet(server, () -> new Server(null));
+        tls = Objects.requireNonNullElseGet(tls, () -> new Tls(null, null, null, null, null, null));
     }
 
     /**
@@ -88,13 +95,20 @@ public record RouterConfig(Listen listen, Topology topology, Auth auth, Pool poo
         }
     }
 
-    /** @param method {@code scram-sha-256}, {@code md5}, {@code trust} or {@code reject} */
-    public record HbaEntry(String database, String user, String address, String method) {
+    /**
+     * @param method {@code scram-sha-256}, {@code md5}, {@code trust} or {@code reject}
+     * @param tls    true: only clients on TLS match (hostssl); false: only plain ones (hostnossl); null: both
+     */
+    public record HbaEntry(String database, String user, String address, String method, Boolean tls) {
         public HbaEntry {
             database = Objects.requireNonNullElse(database, "all");
             user = Objects.requireNonNullElse(user, "all");
             address = Objects.requireNonNullElse(address, "all");
             method = Objects.requireNonNullElse(method, "scram-sha-256");
+        }
+
+        public HbaEntry(String database, String user, String address, String method) {
+            this(database, user, address, method, null);
         }
     }
 
@@ -201,10 +215,51 @@ public record RouterConfig(Listen listen, Topology topology, Auth auth, Pool poo
         }
     }
 
-    /** @param connectTimeout for a new server connection; the login that follows gets as long again */
-    public record Server(Duration connectTimeout) {
+    /**
+     * @param connectTimeout for a new server connection; the login that follows gets as long again
+     * @param tls            TLS to PostgreSQL: {@code disable}, {@code prefer}, {@code require} or {@code verify-full}
+     * @param tlsCaFile      for {@code verify-full}: PEM CA certificates to trust, relative to the config
+     *                       file's folder; none = the JVM's default trust store
+     */
+    public record Server(Duration connectTimeout, String tls, Path tlsCaFile) {
         public Server {
             connectTimeout = Objects.requireNonNullElse(connectTimeout, Duration.ofSeconds(5));
+            tls = Objects.requireNonNullElse(tls, "disable");
+        }
+
+        public Server(Duration connectTimeout) {
+            this(connectTimeout, null, null);
+        }
+    }
+
+    /**
+     * TLS for clients, answering their SSLRequest. Paths are relative to the config file's folder.
+     *
+     * @param mode        {@code disable} ('N': plain only), {@code allow} (TLS or plain) or {@code require}
+     *                    (TLS only), for both ports unless overridden
+     * @param primaryMode overrides {@code mode} on the primary port; null = {@code mode}
+     * @param replicaMode overrides {@code mode} on the replica port; null = {@code mode}
+     * @param certFile    PEM certificate chain the router presents
+     * @param keyFile     its unencrypted PEM (PKCS#8) private key
+     * @param caFile      optional PEM CA certificates: clients are then asked for a certificate, and
+     *                    one they present must be signed by these (PostgreSQL's ssl_ca_file)
+     */
+    public record Tls(String mode, String primaryMode, String replicaMode, Path certFile, Path keyFile, Path caFile) {
+        public Tls {
+            mode = Objects.requireNonNullElse(mode, "disable");
+        }
+
+        public String effectivePrimaryMode() {
+            return Objects.requireNonNullElse(primaryMode, mode);
+        }
+
+        public String effectiveReplicaMode() {
+            return Objects.requireNonNullElse(replicaMode, mode);
+        }
+
+        /** Whether any port answers an SSLRequest with 'S'. */
+        public boolean enabled() {
+            return !"disable".equals(effectivePrimaryMode()) || !"disable".equals(effectiveReplicaMode());
         }
     }
 }

@@ -36,6 +36,12 @@ import io.pgwarden.router.session.ClientSession;
 import io.pgwarden.router.session.PoolModes;
 import io.pgwarden.router.metrics.RouterMetrics;
 import io.pgwarden.router.session.SessionContext;
+import io.pgwarden.router.tls.ClientTlsHandler;
+import io.pgwarden.router.tls.ClientTlsMode;
+import io.pgwarden.router.tls.TlsContexts;
+import io.pgwarden.pool.tls.ServerTls;
+import io.pgwarden.pool.tls.TlsHandshakeObserver;
+import io.netty.handler.ssl.SslContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -98,14 +104,17 @@ public final class RouterServer implements AutoCloseable {
     /** As {@link #start(RouterConfig)}, following the given topology source instead of the config's. */
     public static RouterServer start(RouterConfig config, TopologySource topology) throws InterruptedException {
         Transport transport = Transport.best();
+        RouterMetrics metrics = new RouterMetrics();
+        // Certificates are loaded before anything starts: a bad file stops the router with a clear error.
+        ServerTls serverTls = TlsContexts.forServers(config.server(), metrics::serverTlsHandshake);
+        ClientTls clientTls = ClientTls.from(config.tls(), metrics::clientTlsHandshake);
         EventLoopGroup acceptors = transport.newGroup(1, "pgwarden-accept");
         // Fewer loops than cores: more would only add context switches and cross-loop hand-offs.
         EventLoopGroup workers = transport.newGroup(config.listen().effectiveIoThreads(), "pgwarden-io");
-        ServerConnector connector = new ServerConnector(transport.channelType(), config.server().connectTimeout());
+        ServerConnector connector = new ServerConnector(transport.channelType(), config.server().connectTimeout(), serverTls);
         PoolSettings poolSettings = poolSettings(config.pool());
         ServerPools pools = new ServerPools(connector, workers, key -> poolSettings);
         ClientRegistry registry = new ClientRegistry();
-        RouterMetrics metrics = new RouterMetrics();
         RouterConfig.Routing routing = config.routing();
         Router router = new Router(new RoutingSettings(routing.replicaFallbackToPrimary(), routing.maxLag().bytes(),
                 routing.fenceReplicasOnIsolation(), routing.connectWaitTimeout()), metrics);
@@ -118,14 +127,14 @@ public final class RouterServer implements AutoCloseable {
                 new CredentialStore(loadUsers(config.auth())),
                 router,
                 pools, registry,
-                new CancelForwarder(transport.channelType(), config.server().connectTimeout()),
+                new CancelForwarder(transport.channelType(), config.server().connectTimeout(), serverTls),
                 config.limits(), PoolModes.from(config.pool()), config.pool().maxPreparedStatements(), metrics);
         int maxMessage = (int) config.limits().maxMessageSize().bytes();
         try {
             Channel primary = bind(transport, acceptors, workers, config.listen().host(), config.listen().primaryPort(),
-                    context, ListenerRole.PRIMARY, maxMessage);
+                    context, ListenerRole.PRIMARY, maxMessage, clientTls);
             Channel replica = bind(transport, acceptors, workers, config.listen().host(), config.listen().replicaPort(),
-                    context, ListenerRole.REPLICA, maxMessage);
+                    context, ListenerRole.REPLICA, maxMessage, clientTls);
             metrics.bindPools(pools::stats, registry::clientCount);
             AdminHttpServer admin = null;
             if (config.admin().httpPort() > 0) {
@@ -133,9 +142,11 @@ public final class RouterServer implements AutoCloseable {
                         transport.serverChannelType(), metrics, router);
                 log.info("admin HTTP on {}:{} (/metrics, /health)", config.admin().host(), admin.port());
             }
-            log.info("pgwarden router listening on {}:{} (primary) and {}:{} (replicas), {} transport",
-                    config.listen().host(), config.listen().primaryPort(), config.listen().host(),
-                    config.listen().replicaPort(), transport.name());
+            log.info("pgwarden router listening on {}:{} (primary, tls {}) and {}:{} (replicas, tls {}), {} transport,"
+                            + " server tls {}", config.listen().host(), config.listen().primaryPort(),
+                    clientTls.modeFor(ListenerRole.PRIMARY).configName(), config.listen().host(),
+                    config.listen().replicaPort(), clientTls.modeFor(ListenerRole.REPLICA).configName(),
+                    transport.name(), serverTls.mode().configName());
             return new RouterServer(acceptors, workers, pools, registry, topology, List.of(primary, replica), metrics, admin, router);
         } catch (InterruptedException | RuntimeException e) {
             topology.close();
@@ -147,7 +158,9 @@ public final class RouterServer implements AutoCloseable {
     }
 
     private static Channel bind(Transport transport, EventLoopGroup acceptors, EventLoopGroup workers, String host, int port,
-                                SessionContext context, ListenerRole role, int maxMessage) throws InterruptedException {
+                                SessionContext context, ListenerRole role, int maxMessage, ClientTls tls)
+            throws InterruptedException {
+        ClientTlsMode tlsMode = tls.modeFor(role);
         ServerBootstrap bootstrap = new ServerBootstrap()
                 .group(acceptors, workers)
                 .channel(transport.serverChannelType())
@@ -161,8 +174,12 @@ public final class RouterServer implements AutoCloseable {
                     protected void initChannel(SocketChannel ch) {
                         ch.pipeline()
                                 .addLast("startup", new StartupDecoder(maxMessage))
-                                .addLast("encoder", PgMessageEncoder.INSTANCE)
-                                .addLast("session", new ClientSession(context, role));
+                                .addLast("encoder", PgMessageEncoder.INSTANCE);
+                        if (tlsMode != ClientTlsMode.DISABLE) {
+                            ch.pipeline().addLast(ClientTlsHandler.NAME,
+                                    new ClientTlsHandler(tlsMode, tls.context(), tls.observer()));
+                        }
+                        ch.pipeline().addLast("session", new ClientSession(context, role));
                     }
                 });
         try {
@@ -173,6 +190,21 @@ public final class RouterServer implements AutoCloseable {
             }
             throw new ConfigException("cannot listen on " + host + ":" + port + " (" + role.name().toLowerCase()
                     + " port): " + e.getMessage(), e);
+        }
+    }
+
+    /** The client-side TLS of both listeners: a mode per port and the one context they share. */
+    private record ClientTls(ClientTlsMode primary, ClientTlsMode replica, SslContext context,
+                             TlsHandshakeObserver observer) {
+
+        static ClientTls from(RouterConfig.Tls config, TlsHandshakeObserver observer) {
+            return new ClientTls(ClientTlsMode.parse(config.effectivePrimaryMode()),
+                    ClientTlsMode.parse(config.effectiveReplicaMode()),
+                    config.enabled() ? TlsContexts.forClients(config) : null, observer);
+        }
+
+        ClientTlsMode modeFor(ListenerRole role) {
+            return role == ListenerRole.PRIMARY ? primary : replica;
         }
     }
 

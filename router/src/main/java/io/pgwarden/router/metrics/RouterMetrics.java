@@ -32,11 +32,19 @@ public final class RouterMetrics {
     private final MultiGauge poolConnections;
     private final MultiGauge poolActiveClients;
     private final MultiGauge poolWaiting;
+    private final Counter clientTlsOk;
+    private final Counter clientTlsFailed;
+    private final Counter serverTlsOk;
+    private final Counter serverTlsFailed;
     private volatile Supplier<List<PoolStats>> pools = List::of;
 
     public RouterMetrics() {
         this.registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         this.traffic = new TrafficMeters(registry);
+        this.clientTlsOk = tlsHandshakeCounter("client", "ok");
+        this.clientTlsFailed = tlsHandshakeCounter("client", "failed");
+        this.serverTlsOk = tlsHandshakeCounter("server", "ok");
+        this.serverTlsFailed = tlsHandshakeCounter("server", "failed");
         staleLeaders = Counter.builder("pgwarden_stale_leader")
                 .description("Leaders seen on a timeline behind one already seen, and not routed to")
                 .register(registry);
@@ -141,6 +149,35 @@ public final class RouterMetrics {
 
     public int pinnedClients(PinReason reason) {
         return pinned.get(reason).get();
+    }
+
+    // ---- TLS handshakes -------------------------------------------------------------------
+
+    private Counter tlsHandshakeCounter(String side, String result) {
+        return Counter.builder("pgwarden_tls_handshakes")
+                .description("TLS handshakes with clients and with servers, by outcome")
+                .tag("side", side)
+                .tag("result", result)
+                .register(registry);
+    }
+
+    /** A TLS handshake with a client finished. */
+    public void clientTlsHandshake(boolean ok) {
+        (ok ? clientTlsOk : clientTlsFailed).increment();
+    }
+
+    /** A TLS handshake with a PostgreSQL server finished. */
+    public void serverTlsHandshake(boolean ok) {
+        (ok ? serverTlsOk : serverTlsFailed).increment();
+    }
+
+    /** @param side {@code client} or {@code server} */
+    public double tlsHandshakes(String side, boolean ok) {
+        return switch (side) {
+            case "client" -> (ok ? clientTlsOk : clientTlsFailed).count();
+            case "server" -> (ok ? serverTlsOk : serverTlsFailed).count();
+            default -> throw new IllegalArgumentException("side must be client or server: " + side);
+        };
     }
 
     public MeterRegistry registry() {

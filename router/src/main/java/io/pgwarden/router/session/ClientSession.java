@@ -49,6 +49,7 @@ import io.pgwarden.router.pinning.SessionStateDetector;
 import io.pgwarden.router.routing.ListenerRole;
 import io.pgwarden.router.routing.NoServerAvailableException;
 import io.pgwarden.router.routing.RoutingView;
+import io.pgwarden.router.tls.ClientTlsHandler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -192,11 +193,13 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
         admitted = true;
 
         InetAddress address = clientAddress();
-        AuthMethod method = context.hba().methodFor(message.database(), user, address).orElse(AuthMethod.REJECT);
+        boolean encrypted = ClientTlsHandler.isEncrypted(ctx.channel());
+        AuthMethod method = context.hba().methodFor(message.database(), user, address, encrypted).orElse(AuthMethod.REJECT);
         if (method == AuthMethod.REJECT) {
             context.metrics().authFailed(AuthFailure.HBA_REJECT);
             fatal(SqlState.INVALID_AUTHORIZATION_SPECIFICATION, "no pgwarden hba rule allows host \"" + address.getHostAddress()
-                    + "\", user \"" + user + "\", database \"" + message.database() + "\"");
+                    + "\", user \"" + user + "\", database \"" + message.database() + "\", "
+                    + (encrypted ? "TLS" : "no encryption"));
             return;
         }
         authentication = ClientAuthentication.start(method, user, context.credentials());
@@ -354,7 +357,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
                 connectForNextWork(onReady);
                 return;
             }
-            boolean unreachable = cause instanceof ServerLoginException e && e.sqlState().startsWith("08");
+            boolean unreachable = cause instanceof ServerLoginException e && e.nodeMayBeDown();
             if (unreachable && index + 1 < candidates.size()) {
                 log.info("server {} unreachable, trying {}: {}", member.name(), candidates.get(index + 1).name(), cause.getMessage());
                 connect(candidates, index + 1, onReady);

@@ -95,6 +95,21 @@ class HbaRulesTest {
         assertThatThrownBy(() -> AuthMethod.parse("peer")).isInstanceOf(IllegalArgumentException.class);
     }
 
+    @Test
+    void tlsRulesMatchOnlyClientsOnTlsAndNoTlsRulesOnlyPlainOnes() {
+        HbaRules rules = rules(
+                new HbaEntry("secure", "all", "all", "scram-sha-256", true),
+                new HbaEntry("secure", "all", "all", "reject", false),
+                new HbaEntry("all", "all", "all", "md5", null));
+
+        assertThat(rules.methodFor("secure", "alice", LAN, true)).contains(AuthMethod.SCRAM_SHA_256);
+        assertThat(rules.methodFor("secure", "alice", LAN, false)).contains(AuthMethod.REJECT);
+        assertThat(rules.methodFor("app", "alice", LAN, true)).contains(AuthMethod.MD5);
+        assertThat(rules.methodFor("app", "alice", LAN, false)).contains(AuthMethod.MD5);
+        // Without a transport, a client counts as plain.
+        assertThat(rules.methodFor("secure", "alice", LAN)).contains(AuthMethod.REJECT);
+    }
+
     private static HbaRules rules(HbaEntry... entries) {
         return new HbaRules(Arrays.stream(entries).map(HbaRule::from).toList());
     }

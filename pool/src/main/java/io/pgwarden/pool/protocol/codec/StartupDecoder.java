@@ -62,6 +62,11 @@ public final class StartupDecoder extends ByteToMessageDecoder {
         }
         ByteBuf packet = in.readSlice(length).skipBytes(4);
         StartupPacket decoded = decodePacket(packet, length);
+        if ((decoded instanceof SslRequest || decoded instanceof GssEncRequest) && in.isReadable()) {
+            // A client must wait for the one-byte answer. Bytes already here were sent before any
+            // TLS handshake, so they must not be read as if they came over it (CVE-2021-23214).
+            throw new ProtocolException("received unencrypted data after " + what(decoded));
+        }
         out.add(decoded);
         if (decoded instanceof StartupMessage) {
             ctx.pipeline().addAfter(ctx.name(), FrameDecoder.NAME, new FrameDecoder(maxFrameLength));
@@ -88,6 +93,10 @@ public final class StartupDecoder extends ByteToMessageDecoder {
                 return decodeStartupMessage(code, packet);
             }
         }
+    }
+
+    private static String what(StartupPacket packet) {
+        return packet instanceof SslRequest ? "SSL request" : "GSSAPI encryption request";
     }
 
     private static void expectLength(int actual, int expected, String what) {

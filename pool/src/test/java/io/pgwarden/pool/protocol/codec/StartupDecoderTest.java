@@ -129,17 +129,44 @@ class StartupDecoderTest {
     }
 
     @Test
-    void decodesSeveralPacketsInOneRead() {
-        StartupMessage startup = startup("bob", "bob");
+    void dataSentWithAnSslRequestIsRefusedNotDecoded() {
+        // Bytes that arrive with the SSLRequest were sent before any handshake: taking them as
+        // part of the encrypted session is CVE-2021-23214. The request itself is not passed on,
+        // so nobody answers 'S' to it.
         ByteBuf all = Unpooled.buffer();
         SslRequest.INSTANCE.encode(all);
+        startup("bob", "bob").encode(all);
+
+        assertThatThrownBy(() -> channel.writeInbound(all))
+                .isInstanceOf(DecoderException.class)
+                .hasMessageContaining("received unencrypted data after SSL request");
+        assertThat((Object) channel.readInbound()).isNull();
+        assertThat(channel.writeInbound(encode(startup("bob", "bob")))).isFalse();
+        assertThat(channel.finish()).isFalse();
+    }
+
+    @Test
+    void dataSentWithAGssEncRequestIsRefused() {
+        ByteBuf all = Unpooled.buffer();
         GssEncRequest.INSTANCE.encode(all);
-        startup.encode(all);
+        all.writeByte(0);
 
-        channel.writeInbound(all);
+        assertThatThrownBy(() -> channel.writeInbound(all))
+                .isInstanceOf(DecoderException.class)
+                .hasMessageContaining("received unencrypted data after GSSAPI encryption request");
+        assertThat((Object) channel.readInbound()).isNull();
+        assertThat(channel.finish()).isFalse();
+    }
 
+    @Test
+    void requestsAnsweredOneAtATimeDecodeInTurn() {
+        StartupMessage startup = startup("bob", "bob");
+
+        channel.writeInbound(encode(SslRequest.INSTANCE));
         assertThat((Object) channel.readInbound()).isSameAs(SslRequest.INSTANCE);
+        channel.writeInbound(encode(GssEncRequest.INSTANCE));
         assertThat((Object) channel.readInbound()).isSameAs(GssEncRequest.INSTANCE);
+        channel.writeInbound(encode(startup));
         assertThat((Object) channel.readInbound()).isEqualTo(startup);
         assertThat((Object) channel.readInbound()).isNull();
         assertThat(channel.finish()).isFalse();
