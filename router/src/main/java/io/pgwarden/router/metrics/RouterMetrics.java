@@ -95,6 +95,12 @@ public final class RouterMetrics {
         return registry.scrape();
     }
 
+    // ---- traffic totals (SHOW STATS): placeholder until the per-pool counters land ----------
+    public List<TrafficSnapshot> traffic() {
+        return List.of();
+    }
+    // ---- end of placeholder ---------------------------------------------------------------
+
     private static Tags poolTags(PoolStats pool) {
         return Tags.of("node", pool.key().node(), "database", pool.key().database(), "user", pool.key().user());
     }
