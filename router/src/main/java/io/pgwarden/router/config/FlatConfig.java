@@ -34,8 +34,12 @@ public final class FlatConfig {
     }
 
     public static Map<String, String> of(RouterConfig config) {
+        return ofRecord(config);
+    }
+
+    static Map<String, String> ofRecord(Record section) {
         Map<String, String> flat = new LinkedHashMap<>();
-        add(flat, "", config);
+        add(flat, "", section);
         return Collections.unmodifiableMap(flat);
     }
 
@@ -55,7 +59,7 @@ public final class FlatConfig {
     }
 
     private static void add(Map<String, String> flat, String key, Object value) {
-        if (value instanceof Record record) {
+        if (value instanceof Record record && !(value instanceof DataSize)) {
             for (RecordComponent component : record.getClass().getRecordComponents()) {
                 Object child;
                 try {
