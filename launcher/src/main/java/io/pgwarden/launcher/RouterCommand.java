@@ -12,7 +12,8 @@ import java.util.List;
 import java.util.concurrent.Callable;
 
 /**
- * {@code pgwarden router -c router.yml}: runs the router in the foreground until signalled.
+ * {@code pgwarden router -c router.yml}: runs the router in the foreground until signalled;
+ * SIGHUP re-reads the config file.
  * For a quick look at an existing Patroni cluster it also starts from flags alone, e.g.
  * {@code pgwarden router --etcd http://127.0.0.1:2379 --scope demo --auth trust}.
  */
@@ -40,8 +41,13 @@ final class RouterCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        RouterConfig routerConfig = config != null ? new ConfigLoader().load(config) : fromFlags();
-        RouterServer router = RouterServer.start(routerConfig);
+        RouterServer router;
+        if (config != null) {
+            router = RouterServer.start(config);
+            ReloadOnSighup.install(router);
+        } else {
+            router = RouterServer.start(fromFlags());
+        }
         ForegroundProcess.awaitShutdown(router);
         return 0;
     }

@@ -10,10 +10,13 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.ArrayDeque;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Deque;
+import java.util.HashSet;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -33,11 +36,15 @@ public final class ServerPool {
     private final Object lock = new Object();
     private final Deque<ServerConnection> idle = new ArrayDeque<>();
     private final Deque<Waiter> waiters = new ArrayDeque<>();
+    /** Connections that finished their login and are not closed yet (idle or not). */
+    private final Set<ServerConnection> opened = new HashSet<>();
     private int total;
     private int active;
     /** Of {@code total} (and {@code active}): connections still being opened and logged in. */
     private int connecting;
     private boolean closed;
+    /** Admin PAUSE: no connection is handed out or opened; clients queue until resumed. */
+    private boolean paused;
 
     public ServerPool(PoolKey key, PoolSettings settings, ServerConnector connector) {
         this.key = key;
@@ -53,8 +60,19 @@ public final class ServerPool {
         return settings;
     }
 
+    /**
+     * New sizes and timeouts (a config reload): they apply to the next checkout, and idle
+     * connections beyond a smaller maximum are closed now (busy ones when given back).
+     */
     public void updateSettings(PoolSettings settings) {
         this.settings = settings;
+        List<ServerConnection> surplus = new ArrayList<>();
+        synchronized (lock) {
+            while (total - surplus.size() > settings.maxSize() && !idle.isEmpty()) {
+                surplus.add(idle.pollLast());
+            }
+        }
+        surplus.forEach(ServerConnection::close);
     }
 
     /** The latest credentials win: a client that just proved its password knows best. */
@@ -76,16 +94,16 @@ public final class ServerPool {
                 promise.setFailure(new PoolClosedException("pool " + key + " is closed"));
                 return promise;
             }
-            ready = takeIdle(loop);
+            ready = paused ? null : takeIdle(loop);
             if (ready != null) {
                 active++;
-            } else if (total < settings.maxSize()) {
+            } else if (!paused && total < settings.maxSize()) {
                 total++;
                 active++;
                 connecting++;
                 open = true;
             } else {
-                waiters.add(new Waiter(promise, loop));
+                waiters.add(new Waiter(promise, loop, System.nanoTime()));
             }
         }
         if (ready != null) {
@@ -167,12 +185,21 @@ public final class ServerPool {
     private void giveBack(ServerConnection server) {
         Waiter waiter;
         synchronized (lock) {
-            waiter = nextWaiter();
-            if (waiter == null) {
-                idle.push(server);
-                return;
+            if (total > settings.maxSize()) {
+                // The maximum shrank (a reload): this one is surplus.
+                waiter = null;
+            } else {
+                waiter = paused ? null : nextWaiter();
+                if (waiter == null) {
+                    idle.push(server);
+                    return;
+                }
+                active++;
             }
-            active++;
+        }
+        if (waiter == null) {
+            server.close();
+            return;
         }
         hand(server, waiter.promise());
     }
@@ -216,6 +243,9 @@ public final class ServerPool {
                     connecting--;
                 }
                 log.debug("opened {}", server);
+                synchronized (lock) {
+                    opened.add(server);
+                }
                 server.channel().closeFuture().addListener(c -> onClosed(server));
                 hand(server, promise);
             } else {
@@ -234,7 +264,8 @@ public final class ServerPool {
         synchronized (lock) {
             total--;
             idle.remove(server);
-            if (!closed && total < settings.maxSize()) {
+            opened.remove(server);
+            if (!closed && !paused && total < settings.maxSize()) {
                 waiter = nextWaiter();
                 if (waiter != null) {
                     total++;
@@ -316,8 +347,76 @@ public final class ServerPool {
         pending.forEach(w -> w.promise().tryFailure(new PoolClosedException("pool " + key + " closed")));
     }
 
-    /** A client queued for a connection, and the loop it lives on. */
-    private record Waiter(Promise<ServerConnection> promise, EventLoop loop) {
+    /**
+     * Admin PAUSE: from now on no connection is handed out or opened; clients queue (up to the
+     * pool timeout) until {@link #resume()}. Connections in use stay with their clients.
+     */
+    public void pause() {
+        synchronized (lock) {
+            paused = true;
+        }
+    }
+
+    /** Paused, and no connection is in a client's hands or being opened for one. */
+    public boolean isDrained() {
+        synchronized (lock) {
+            return paused && active == 0;
+        }
+    }
+
+    /** Ends a pause: the queued clients get connections, idle or new, up to the maximum. */
+    public void resume() {
+        synchronized (lock) {
+            paused = false;
+        }
+        while (true) {
+            Waiter waiter;
+            ServerConnection ready;
+            synchronized (lock) {
+                if (paused || closed) {
+                    return;
+                }
+                waiter = nextWaiter();
+                if (waiter == null) {
+                    return;
+                }
+                ready = takeIdle(waiter.loop());
+                if (ready == null && total >= settings.maxSize()) {
+                    waiters.addFirst(waiter);
+                    return;
+                }
+                if (ready == null) {
+                    total++;
+                }
+                active++;
+            }
+            if (ready != null) {
+                hand(ready, waiter.promise());
+            } else {
+                open(waiter.promise(), waiter.loop());
+            }
+        }
+    }
+
+    /** A client queued for a connection, the loop it lives on, and since when (nanoTime). */
+    private record Waiter(Promise<ServerConnection> promise, EventLoop loop, long sinceNanos) {
+    }
+
+    /** The pool in detail, for the admin console. */
+    public PoolReport report() {
+        long now = System.nanoTime();
+        long wallNow = System.currentTimeMillis();
+        synchronized (lock) {
+            long longestWait = waiters.stream().filter(w -> !w.promise().isDone())
+                    .mapToLong(w -> now - w.sinceNanos()).max().orElse(0);
+            List<ServerSnapshot> servers = opened.stream()
+                    .map(s -> new ServerSnapshot(key, idle.contains(s),
+                            Instant.ofEpochMilli(wallNow - (now - s.createdAtNanos()) / 1_000_000),
+                            s.backendKey().processId()))
+                    .toList();
+            return new PoolReport(key, settings, total, active, total - opened.size(), idle.size(),
+                    (int) waiters.stream().filter(w -> !w.promise().isDone()).count(), longestWait, paused, servers);
+        }
     }
 
     public PoolStats stats() {

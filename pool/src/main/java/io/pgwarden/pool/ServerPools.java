@@ -7,6 +7,8 @@ import io.pgwarden.pool.server.ServerConnector;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
@@ -21,6 +23,9 @@ public final class ServerPools implements AutoCloseable {
     private final EventLoopGroup loops;
     private volatile Function<PoolKey, PoolSettings> settings;
     private final ScheduledFuture<?> maintenance;
+    /** Admin PAUSE: databases whose pools hold new work, including pools created meanwhile. */
+    private final Set<String> pausedDatabases = ConcurrentHashMap.newKeySet();
+    private volatile boolean allPaused;
 
     public ServerPools(ServerConnector connector, EventLoopGroup loops, Function<PoolKey, PoolSettings> settings) {
         this.connector = connector;
@@ -31,7 +36,13 @@ public final class ServerPools implements AutoCloseable {
     }
 
     public ServerPool pool(PoolKey key) {
-        return pools.computeIfAbsent(key, k -> new ServerPool(k, settings.apply(k), connector));
+        return pools.computeIfAbsent(key, k -> {
+            ServerPool pool = new ServerPool(k, settings.apply(k), connector);
+            if (isPaused(k.database())) {
+                pool.pause();
+            }
+            return pool;
+        });
     }
 
     /** New settings apply to every pool at once; connections already open are kept. */
@@ -56,6 +67,61 @@ public final class ServerPools implements AutoCloseable {
 
     public List<PoolStats> stats() {
         return pools.values().stream().map(ServerPool::stats).toList();
+    }
+
+    /** Every pool in detail, for the admin console. */
+    public List<PoolReport> reports() {
+        return pools.values().stream().map(ServerPool::report).toList();
+    }
+
+    // ---- admin PAUSE / RESUME / KILL: a database, or every one when empty ----------------------
+
+    /** Holds new work for the database(s), in pools that exist now and pools created later. */
+    public void pause(Optional<String> database) {
+        database.ifPresentOrElse(pausedDatabases::add, () -> allPaused = true);
+        // Again at each check: a pool created while the flag was being set is caught too.
+        matching(database).forEach(ServerPool::pause);
+    }
+
+    /** True once no server connection of the database(s) is in a client's hands. */
+    public boolean isDrained(Optional<String> database) {
+        matching(database).forEach(ServerPool::pause);
+        return matching(database).stream().allMatch(ServerPool::isDrained);
+    }
+
+    public boolean isPaused(String database) {
+        return allPaused || pausedDatabases.contains(database);
+    }
+
+    /** PAUSE without a database is in force. */
+    public boolean isAllPaused() {
+        return allPaused;
+    }
+
+    /** Releases the held work of the database(s); with no database, of every one. */
+    public void resume(Optional<String> database) {
+        database.ifPresentOrElse(pausedDatabases::remove, () -> {
+            allPaused = false;
+            pausedDatabases.clear();
+        });
+        pools.values().stream().filter(p -> !isPaused(p.key().database())).forEach(ServerPool::resume);
+    }
+
+    /** Forgets every pool of a database: idle connections close now, busy ones when given back. */
+    public void closeDatabase(String database) {
+        pools.values().removeIf(pool -> {
+            if (pool.key().database().equals(database)) {
+                pool.close();
+                return true;
+            }
+            return false;
+        });
+    }
+
+    private List<ServerPool> matching(Optional<String> database) {
+        return pools.values().stream()
+                .filter(p -> database.map(p.key().database()::equals).orElse(true))
+                .toList();
     }
 
     private void maintain() {

@@ -12,6 +12,10 @@ public final class SqlState {
     public static final String FEATURE_NOT_SUPPORTED = "0A000";
     public static final String INVALID_CATALOG_NAME = "3D000";
     public static final String INTERNAL_ERROR = "XX000";
+    public static final String SYNTAX_ERROR = "42601";
+    public static final String INSUFFICIENT_PRIVILEGE = "42501";
+    public static final String QUERY_CANCELED = "57014";
+    public static final String CONFIG_FILE_ERROR = "F0000";
 
     private SqlState() {
     }

@@ -183,6 +183,17 @@ public final class ConfigLoader {
                 "admin.http_port", "must be 0 (off) or a TCP port");
         check.positive("routing.connect_wait_timeout", config.routing().connectWaitTimeout());
         validateTls(config.tls(), config.server(), check);
+        validateAdmin(config.admin(), check);
+    }
+
+    private static void validateAdmin(RouterConfig.Admin admin, Checker check) {
+        check.that(admin.database().matches("[A-Za-z0-9_.-]+"), "admin.database",
+                "must be a plain database name (letters, digits, _ . -), got '" + admin.database() + "'");
+        for (int i = 0; i < admin.users().size(); i++) {
+            String user = admin.users().get(i);
+            check.that(user != null && !user.isBlank(), "admin.users[" + i + "]", "must be a user name");
+        }
+        check.positive("admin.pause_timeout", admin.pauseTimeout());
     }
 
     private static void validateTls(RouterConfig.Tls tls, RouterConfig.Server server, Checker check) {

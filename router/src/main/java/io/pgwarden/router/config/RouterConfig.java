@@ -207,11 +207,30 @@ public record RouterConfig(Listen listen, Topology topology, Auth auth, Pool poo
         }
     }
 
-    /** The admin HTTP endpoint ({@code /metrics}, {@code /health}); port 0 turns it off. */
-    public record Admin(String host, Integer httpPort) {
+    /**
+     * The admin HTTP endpoint ({@code /metrics}, {@code /health}; port 0 turns it off) and the admin
+     * console: a virtual database on both client ports ({@code psql -U admin pgwarden}).
+     *
+     * @param database     the console's database name
+     * @param users        who may use the console (they log in as every client does); empty = console off
+     * @param pauseTimeout how long {@code PAUSE} waits for the server connections to be given back
+     */
+    public record Admin(String host, Integer httpPort, String database, List<String> users, Duration pauseTimeout) {
         public Admin {
             host = Objects.requireNonNullElse(host, "127.0.0.1");
             httpPort = Objects.requireNonNullElse(httpPort, 0);
+            database = Objects.requireNonNullElse(database, "pgwarden");
+            users = users == null ? List.of() : List.copyOf(users);
+            pauseTimeout = Objects.requireNonNullElse(pauseTimeout, Duration.ofSeconds(30));
+        }
+
+        public Admin(String host, Integer httpPort) {
+            this(host, httpPort, null, null, null);
+        }
+
+        /** Whether anyone may use the admin console. */
+        public boolean consoleEnabled() {
+            return !users.isEmpty();
         }
     }
 

@@ -26,7 +26,7 @@ public final class Fencer implements TopologyListener {
     private final Router router;
     private final ClientRegistry registry;
     private final ServerPools pools;
-    /** Touched only by the topology source's thread. */
+    /** Guarded by this: the topology source's thread, or a config reload re-evaluating. */
     private RoutingView previous;
 
     public Fencer(Router router, ClientRegistry registry, ServerPools pools) {
@@ -36,7 +36,7 @@ public final class Fencer implements TopologyListener {
     }
 
     @Override
-    public void onTopology(Topology topology) {
+    public synchronized void onTopology(Topology topology) {
         RoutingView now = router.view();
         RoutingView before = previous;
         previous = now;

@@ -15,26 +15,26 @@ import io.pgwarden.discovery.fixed.StaticTopologySource;
 import io.pgwarden.pool.PoolSettings;
 import io.pgwarden.pool.PoolStats;
 import io.pgwarden.pool.ServerPools;
-import io.pgwarden.pool.auth.UserList;
 import io.pgwarden.pool.protocol.codec.PgMessageEncoder;
 import io.pgwarden.pool.protocol.codec.StartupDecoder;
 import io.pgwarden.pool.server.ServerConnector;
 import io.pgwarden.router.admin.AdminHttpServer;
-import io.pgwarden.router.auth.CredentialStore;
-import io.pgwarden.router.auth.HbaRule;
-import io.pgwarden.router.auth.HbaRules;
+import io.pgwarden.router.admin.console.AdminConsole;
 import io.pgwarden.router.config.ConfigException;
+import io.pgwarden.router.config.ConfigLoader;
 import io.pgwarden.router.config.RouterConfig;
 import io.pgwarden.router.routing.ListenerRole;
 import io.pgwarden.router.routing.Router;
-import io.pgwarden.router.routing.RoutingSettings;
 import io.pgwarden.router.routing.RoutingView;
 import io.pgwarden.router.fencing.Fencer;
 import io.pgwarden.router.session.CancelForwarder;
 import io.pgwarden.router.session.ClientRegistry;
 import io.pgwarden.router.session.ClientSession;
-import io.pgwarden.router.session.PoolModes;
 import io.pgwarden.router.metrics.RouterMetrics;
+import io.pgwarden.router.reload.ConfigReloader;
+import io.pgwarden.router.reload.ReloadResult;
+import io.pgwarden.router.session.LiveSettings;
+import io.pgwarden.router.session.ReloadableSettings;
 import io.pgwarden.router.session.SessionContext;
 import io.pgwarden.router.tls.ClientTlsHandler;
 import io.pgwarden.router.tls.ClientTlsMode;
@@ -48,11 +48,13 @@ import org.slf4j.LoggerFactory;
 import io.pgwarden.discovery.etcd.EtcdSourceSettings;
 import io.pgwarden.discovery.etcd.EtcdTopologySource;
 
-import java.io.IOException;
 import java.net.URI;
 import java.net.InetSocketAddress;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 
 /**
  * The router process: two listeners (primary and replica port) on shared event loops, the
@@ -71,10 +73,14 @@ public final class RouterServer implements AutoCloseable {
     private final RouterMetrics metrics;
     private final AdminHttpServer admin;
     private final Router router;
+    private final ConfigReloader reloader;
+    private final ExecutorService adminTasks;
 
     private RouterServer(EventLoopGroup acceptors, EventLoopGroup workers, ServerPools pools, ClientRegistry registry,
                          TopologySource topology, List<Channel> listeners, RouterMetrics metrics, AdminHttpServer admin,
-                         Router router) {
+                         Router router, ConfigReloader reloader, ExecutorService adminTasks) {
+        this.reloader = reloader;
+        this.adminTasks = adminTasks;
         this.metrics = metrics;
         this.router = router;
         this.admin = admin;
@@ -91,6 +97,12 @@ public final class RouterServer implements AutoCloseable {
         return start(config, topologySource(config));
     }
 
+    /** As {@link #start(RouterConfig)} from a config file, which {@link #reload()} reads again. */
+    public static RouterServer start(Path configFile) throws InterruptedException {
+        RouterConfig config = new ConfigLoader().load(configFile);
+        return start(config, topologySource(config), configFile);
+    }
+
     /** The etcd source when {@code dcs.etcd} is set, else the static topology of the config. */
     static TopologySource topologySource(RouterConfig config) {
         RouterConfig.Dcs dcs = config.dcs();
@@ -103,6 +115,13 @@ public final class RouterServer implements AutoCloseable {
 
     /** As {@link #start(RouterConfig)}, following the given topology source instead of the config's. */
     public static RouterServer start(RouterConfig config, TopologySource topology) throws InterruptedException {
+        return start(config, topology, null);
+    }
+
+    private static RouterServer start(RouterConfig config, TopologySource topology, Path configFile)
+            throws InterruptedException {
+        LiveSettings settings = new LiveSettings(ReloadableSettings.from(config,
+                configFile == null ? "config" : configFile.toString()));
         Transport transport = Transport.best();
         RouterMetrics metrics = new RouterMetrics();
         // Certificates are loaded before anything starts: a bad file stops the router with a clear error.
@@ -112,29 +131,32 @@ public final class RouterServer implements AutoCloseable {
         // Fewer loops than cores: more would only add context switches and cross-loop hand-offs.
         EventLoopGroup workers = transport.newGroup(config.listen().effectiveIoThreads(), "pgwarden-io");
         ServerConnector connector = new ServerConnector(transport.channelType(), config.server().connectTimeout(), serverTls);
-        PoolSettings poolSettings = poolSettings(config.pool());
+        PoolSettings poolSettings = ConfigReloader.poolSettings(config.pool());
         ServerPools pools = new ServerPools(connector, workers, key -> poolSettings);
         ClientRegistry registry = new ClientRegistry();
-        RouterConfig.Routing routing = config.routing();
-        Router router = new Router(new RoutingSettings(routing.replicaFallbackToPrimary(), routing.maxLag().bytes(),
-                routing.fenceReplicasOnIsolation(), routing.connectWaitTimeout()), metrics);
+        Router router = new Router(ConfigReloader.routingSettings(config.routing()), metrics);
+        Fencer fencer = new Fencer(router, registry, pools);
         // The router takes each snapshot in first; the fencer then acts on the new view.
         topology.addListener(router);
-        topology.addListener(new Fencer(router, registry, pools));
+        topology.addListener(fencer);
         topology.start();
-        SessionContext context = new SessionContext(
-                new HbaRules(config.auth().hba().stream().map(HbaRule::from).toList()),
-                new CredentialStore(loadUsers(config.auth())),
-                router,
-                pools, registry,
-                new CancelForwarder(transport.channelType(), config.server().connectTimeout(), serverTls),
-                config.limits(), PoolModes.from(config.pool()), config.pool().maxPreparedStatements(), metrics);
-        int maxMessage = (int) config.limits().maxMessageSize().bytes();
+        ConfigReloader reloader = new ConfigReloader(configFile, config, settings, pools, router, () -> {
+            Topology now = topology.current();
+            if (now != null) {
+                router.onTopology(now);
+                fencer.onTopology(now);
+            }
+        });
+        ExecutorService adminTasks = Executors.newSingleThreadExecutor(
+                new io.netty.util.concurrent.DefaultThreadFactory("pgwarden-admin", true));
+        AdminConsole console = new AdminConsole(settings, reloader, adminTasks, pools, registry, router, metrics);
+        SessionContext context = new SessionContext(settings, router, pools, registry,
+                new CancelForwarder(transport.channelType(), config.server().connectTimeout(), serverTls), metrics, console);
         try {
             Channel primary = bind(transport, acceptors, workers, config.listen().host(), config.listen().primaryPort(),
-                    context, ListenerRole.PRIMARY, maxMessage, clientTls);
+                    context, ListenerRole.PRIMARY, clientTls);
             Channel replica = bind(transport, acceptors, workers, config.listen().host(), config.listen().replicaPort(),
-                    context, ListenerRole.REPLICA, maxMessage, clientTls);
+                    context, ListenerRole.REPLICA, clientTls);
             metrics.bindPools(pools::stats, registry::clientCount);
             AdminHttpServer admin = null;
             if (config.admin().httpPort() > 0) {
@@ -147,8 +169,14 @@ public final class RouterServer implements AutoCloseable {
                     clientTls.modeFor(ListenerRole.PRIMARY).configName(), config.listen().host(),
                     config.listen().replicaPort(), clientTls.modeFor(ListenerRole.REPLICA).configName(),
                     transport.name(), serverTls.mode().configName());
-            return new RouterServer(acceptors, workers, pools, registry, topology, List.of(primary, replica), metrics, admin, router);
+            if (config.admin().consoleEnabled()) {
+                log.info("admin console: database \"{}\" on both ports, for {}", config.admin().database(),
+                        config.admin().users());
+            }
+            return new RouterServer(acceptors, workers, pools, registry, topology, List.of(primary, replica), metrics, admin,
+                    router, reloader, adminTasks);
         } catch (InterruptedException | RuntimeException e) {
+            adminTasks.shutdownNow();
             topology.close();
             pools.close();
             acceptors.shutdownGracefully();
@@ -158,8 +186,7 @@ public final class RouterServer implements AutoCloseable {
     }
 
     private static Channel bind(Transport transport, EventLoopGroup acceptors, EventLoopGroup workers, String host, int port,
-                                SessionContext context, ListenerRole role, int maxMessage, ClientTls tls)
-            throws InterruptedException {
+                                SessionContext context, ListenerRole role, ClientTls tls) throws InterruptedException {
         ClientTlsMode tlsMode = tls.modeFor(role);
         ServerBootstrap bootstrap = new ServerBootstrap()
                 .group(acceptors, workers)
@@ -172,6 +199,8 @@ public final class RouterServer implements AutoCloseable {
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
+                        // Read per connection: a reload changes the limit for clients that connect after it.
+                        int maxMessage = (int) context.limits().maxMessageSize().bytes();
                         ch.pipeline()
                                 .addLast("startup", new StartupDecoder(maxMessage))
                                 .addLast("encoder", PgMessageEncoder.INSTANCE);
@@ -216,20 +245,22 @@ public final class RouterServer implements AutoCloseable {
         return new Topology(config.cluster(), leader, members, false, false, true);
     }
 
-    static PoolSettings poolSettings(RouterConfig.Pool pool) {
-        return new PoolSettings(pool.minSize(), pool.maxSize(), pool.idleTimeout(), pool.maxLifetime(),
-                pool.poolTimeout(), pool.resetQuery());
+    /**
+     * Re-reads the config file the router was started from and applies what may change at
+     * runtime (see {@link ConfigReloader}); a bad file throws {@link ConfigException} and changes nothing.
+     */
+    public ReloadResult reload() {
+        return reloader.reload();
     }
 
-    private static UserList loadUsers(RouterConfig.Auth auth) {
-        if (auth.file() == null) {
-            return null;
-        }
-        try {
-            return UserList.load(auth.file());
-        } catch (IOException e) {
-            throw new ConfigException(auth.file() + ": " + e.getMessage(), e);
-        }
+    /** As {@link #reload()}, with a config given directly. */
+    public ReloadResult reload(RouterConfig config) {
+        return reloader.apply(config, "config");
+    }
+
+    /** The config in force (after reloads; keys that cannot change at runtime as started). */
+    public RouterConfig config() {
+        return reloader.current();
     }
 
     public int port(ListenerRole role) {
@@ -268,6 +299,7 @@ public final class RouterServer implements AutoCloseable {
             admin.close();
         }
         listeners.forEach(Channel::close);
+        adminTasks.shutdownNow();
         pools.close();
         topology.close();
         workers.shutdownGracefully(0, 2, java.util.concurrent.TimeUnit.SECONDS).syncUninterruptibly();

@@ -29,12 +29,12 @@ public final class Router implements TopologyListener {
 
     private static final Logger log = LoggerFactory.getLogger(Router.class);
 
-    private final RoutingSettings settings;
+    private volatile RoutingSettings settings;
     private final RouterMetrics metrics;
     private final AtomicInteger nextReplica = new AtomicInteger();
     private final List<Promise<Void>> primaryWaiters = new ArrayList<>();
     private volatile RoutingView view;
-    /** Touched only by the topology source's thread. */
+    /** Guarded by this: the topology source's thread, or a config reload re-evaluating. */
     private String reportedStaleLeader;
 
     public Router(RoutingSettings settings, RouterMetrics metrics) {
@@ -42,8 +42,22 @@ public final class Router implements TopologyListener {
         this.metrics = metrics;
     }
 
+    /**
+     * New settings (a config reload). connect_wait_timeout and replica_fallback_to_primary apply
+     * at once; max_lag and fence_replicas_on_isolation at the next {@link #onTopology} (the reload
+     * replays the current topology).
+     */
+    public void updateSettings(RoutingSettings settings) {
+        this.settings = settings;
+    }
+
+    public RoutingSettings settings() {
+        return settings;
+    }
+
     @Override
-    public void onTopology(Topology topology) {
+    public synchronized void onTopology(Topology topology) {
+        RoutingSettings settings = this.settings;
         Optional<Member> holder = trustedKeyHolder(topology);
         Optional<Member> primary = topology.switchoverPending() ? Optional.empty() : holder;
         List<Member> readable = !topology.dcsReachable() && settings.fenceReplicasOnIsolation()
@@ -97,6 +111,7 @@ public final class Router implements TopologyListener {
     }
 
     private boolean fitForReads(Member replica) {
+        RoutingSettings settings = this.settings;
         boolean lagOk = replica.lagBytes() < 0 || replica.lagBytes() <= settings.maxLagBytes();
         return lagOk && !"true".equalsIgnoreCase(replica.tags().getOrDefault("noloadbalance", "false"));
     }
@@ -112,6 +127,7 @@ public final class Router implements TopologyListener {
     /** Candidates in the order to try them; never empty. */
     public List<Member> candidates(ListenerRole role) throws NoServerAvailableException {
         RoutingView current = view;
+        RoutingSettings settings = this.settings;
         String cluster = current.topology().cluster();
         if (role == ListenerRole.PRIMARY) {
             return List.of(current.primary().orElseThrow(() -> new NoServerAvailableException(
@@ -137,6 +153,7 @@ public final class Router implements TopologyListener {
 
     public boolean allowsReadsFrom(String node) {
         RoutingView current = view;
+        RoutingSettings settings = this.settings;
         return current.isReadable(node)
                 || settings.replicaFallbackToPrimary() && current.primary().map(m -> m.name().equals(node)).orElse(false);
     }
@@ -154,7 +171,7 @@ public final class Router implements TopologyListener {
             }
             primaryWaiters.add(promise);
         }
-        long timeout = settings.connectWaitTimeout().toMillis();
+        long timeout = this.settings.connectWaitTimeout().toMillis();
         loop.schedule(() -> {
             synchronized (primaryWaiters) {
                 primaryWaiters.remove(promise);

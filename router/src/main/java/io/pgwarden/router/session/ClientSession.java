@@ -104,6 +104,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
     private final ArrayDeque<ByteBuf> queued = new ArrayDeque<>();
     /** Made once: taken at the start of every transaction. */
     private final Runnable startTransaction = this::startTransaction;
+    private final long connectedAtMillis = System.currentTimeMillis();
 
     public ClientSession(SessionContext context, ListenerRole role) {
         this.context = context;
@@ -241,6 +242,12 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
     private void onAuthenticated() {
         state = State.CONNECTING;
         ctx.flush();
+        if (context.console().claims(startup.database())) {
+            // The admin console answers this client itself; it never gets a server connection.
+            loginTimeout.cancel(false);
+            context.console().open(ctx, startup.user(), startup.database(), role);
+            return;
+        }
         credentials = authentication.serverCredentials();
         traffic = context.metrics().client(role, startup.database(), startup.user());
         mode = context.poolModes().modeFor(startup.database(), startup.user());
@@ -790,6 +797,36 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
         } else {
             ctx.close();
         }
+    }
+
+    // ---- admin console: SHOW CLIENTS, KILL ---------------------------------------------------
+
+    /** The database the client logged in to. */
+    public String database() {
+        return startup.database();
+    }
+
+    /** What SHOW CLIENTS prints, read on this client's own event loop. */
+    public Future<ClientInfo> describe() {
+        return ctx.executor().submit(() -> new ClientInfo(startup.user(), startup.database(), role,
+                ((InetSocketAddress) ctx.channel().localAddress()).getPort(),
+                (InetSocketAddress) ctx.channel().remoteAddress(),
+                server != null ? "active" : queued.isEmpty() ? "idle" : "waiting",
+                java.time.Instant.ofEpochMilli(connectedAtMillis), mode, pinReason == null ? null : pinReason.tag(),
+                ctx.pipeline().get(io.netty.handler.ssl.SslHandler.class) != null,
+                server == null ? null : server.key().node()));
+    }
+
+    /** Cuts the client at once (admin KILL): its server connection is closed, not reused. */
+    public void terminate(String message) {
+        ctx.executor().execute(() -> {
+            ServerConnection current = server;
+            if (current != null) {
+                server = null;
+                pool.discard(current);
+            }
+            fatal(SqlState.ADMIN_SHUTDOWN, message);
+        });
     }
 
     private InetAddress clientAddress() {

@@ -8,11 +8,31 @@ import io.pgwarden.router.metrics.RouterMetrics;
 import io.pgwarden.router.routing.Router;
 
 /**
- * What every client session shares: rules, secrets, routing, pools, the registry and metrics.
- *
- * @param maxPreparedStatements per server connection in transaction mode
+ * What every client session shares: routing, pools, the registry and metrics, the admin console,
+ * and the reloadable settings, read through {@link LiveSettings} each time they are needed so a
+ * reload applies to the next login or checkout.
  */
-public record SessionContext(HbaRules hba, CredentialStore credentials, Router router, ServerPools pools,
-                             ClientRegistry registry, CancelForwarder cancels, RouterConfig.Limits limits,
-                             PoolModes poolModes, int maxPreparedStatements, RouterMetrics metrics) {
+public record SessionContext(LiveSettings settings, Router router, ServerPools pools, ClientRegistry registry,
+                             CancelForwarder cancels, RouterMetrics metrics, ConsoleGate console) {
+
+    public HbaRules hba() {
+        return settings.current().hba();
+    }
+
+    public CredentialStore credentials() {
+        return settings.current().credentials();
+    }
+
+    public RouterConfig.Limits limits() {
+        return settings.current().limits();
+    }
+
+    public PoolModes poolModes() {
+        return settings.current().poolModes();
+    }
+
+    /** Per server connection in transaction mode. */
+    public int maxPreparedStatements() {
+        return settings.current().maxPreparedStatements();
+    }
 }

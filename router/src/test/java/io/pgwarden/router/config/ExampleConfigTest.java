@@ -23,6 +23,7 @@ class ExampleConfigTest {
         assertThat(example.routing()).isEqualTo(defaults.routing());
         assertThat(example.server()).isEqualTo(defaults.server());
         assertThat(example.tls()).isEqualTo(defaults.tls());
+        assertThat(example.admin()).isEqualTo(defaults.admin());
         assertThat(example.auth().hba()).isEqualTo(defaults.auth().hba());
         assertThat(example.auth().file()).hasFileName("userlist.txt").exists();
         assertThat(example.topology().members()).hasSize(2);
