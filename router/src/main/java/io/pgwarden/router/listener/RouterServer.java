@@ -53,6 +53,7 @@ import java.net.URI;
 import java.net.InetSocketAddress;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The router process: two listeners (primary and replica port) on shared event loops, the
@@ -130,11 +131,13 @@ public final class RouterServer implements AutoCloseable {
                 new CancelForwarder(transport.channelType(), config.server().connectTimeout(), serverTls),
                 config.limits(), PoolModes.from(config.pool()), config.pool().maxPreparedStatements(), metrics);
         int maxMessage = (int) config.limits().maxMessageSize().bytes();
+        // Sockets not yet past their StartupMessage, on both ports: bounded like the clients are.
+        AtomicInteger connecting = new AtomicInteger();
         try {
             Channel primary = bind(transport, acceptors, workers, config.listen().host(), config.listen().primaryPort(),
-                    context, ListenerRole.PRIMARY, maxMessage, clientTls);
+                    context, ListenerRole.PRIMARY, maxMessage, clientTls, connecting);
             Channel replica = bind(transport, acceptors, workers, config.listen().host(), config.listen().replicaPort(),
-                    context, ListenerRole.REPLICA, maxMessage, clientTls);
+                    context, ListenerRole.REPLICA, maxMessage, clientTls, connecting);
             metrics.bindPools(pools::stats, registry::clientCount);
             AdminHttpServer admin = null;
             if (config.admin().httpPort() > 0) {
@@ -158,9 +161,10 @@ public final class RouterServer implements AutoCloseable {
     }
 
     private static Channel bind(Transport transport, EventLoopGroup acceptors, EventLoopGroup workers, String host, int port,
-                                SessionContext context, ListenerRole role, int maxMessage, ClientTls tls)
-            throws InterruptedException {
+                                SessionContext context, ListenerRole role, int maxMessage, ClientTls tls,
+                                AtomicInteger connecting) throws InterruptedException {
         ClientTlsMode tlsMode = tls.modeFor(role);
+        int maxConnecting = context.limits().maxClientConn();
         ServerBootstrap bootstrap = new ServerBootstrap()
                 .group(acceptors, workers)
                 .channel(transport.serverChannelType())
@@ -174,7 +178,9 @@ public final class RouterServer implements AutoCloseable {
                     protected void initChannel(SocketChannel ch) {
                         ch.pipeline()
                                 .addLast("startup", new StartupDecoder(maxMessage))
-                                .addLast("encoder", PgMessageEncoder.INSTANCE);
+                                .addLast("encoder", PgMessageEncoder.INSTANCE)
+                                // Before TLS: a socket refused here never starts a handshake.
+                                .addLast("gate", new StartupGate(connecting, maxConnecting));
                         if (tlsMode != ClientTlsMode.DISABLE) {
                             ch.pipeline().addLast(ClientTlsHandler.NAME,
                                     new ClientTlsHandler(tlsMode, tls.context(), tls.observer()));

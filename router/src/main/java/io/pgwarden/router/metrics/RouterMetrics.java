@@ -180,6 +180,31 @@ public final class RouterMetrics {
         };
     }
 
+    // ---- protocol errors: clients answered with 08P01, by phase -------------------------------
+
+    private final Map<ProtocolPhase, Counter> protocolErrors = protocolErrorCounters();
+
+    private Map<ProtocolPhase, Counter> protocolErrorCounters() {
+        Map<ProtocolPhase, Counter> counters = new EnumMap<>(ProtocolPhase.class);
+        for (ProtocolPhase phase : ProtocolPhase.values()) {
+            counters.put(phase, Counter.builder("pgwarden_protocol_errors")
+                    .description("Clients cut with FATAL 08P01 (protocol violation), by the phase they were in")
+                    .tag("phase", phase.tag())
+                    .register(registry));
+        }
+        return counters;
+    }
+
+    public void protocolError(ProtocolPhase phase) {
+        protocolErrors.get(phase).increment();
+    }
+
+    public double protocolErrors(ProtocolPhase phase) {
+        return protocolErrors.get(phase).count();
+    }
+
+    // ---- end of protocol errors -----------------------------------------------------------------
+
     public MeterRegistry registry() {
         return registry;
     }
