@@ -79,6 +79,7 @@ public final class RouterMetrics {
                 .description("Clients holding a server connection of the pool").register(registry);
         poolWaiting = MultiGauge.builder("pgwarden_pool_waiting_clients")
                 .description("Clients queued for a server connection, per pool").register(registry);
+        registerProtocolErrors();
     }
 
     /** Where the pool figures come from; read at each scrape. */
@@ -182,17 +183,16 @@ public final class RouterMetrics {
 
     // ---- protocol errors: clients answered with 08P01, by phase -------------------------------
 
-    private final Map<ProtocolPhase, Counter> protocolErrors = protocolErrorCounters();
+    private final Map<ProtocolPhase, Counter> protocolErrors = new EnumMap<>(ProtocolPhase.class);
 
-    private Map<ProtocolPhase, Counter> protocolErrorCounters() {
-        Map<ProtocolPhase, Counter> counters = new EnumMap<>(ProtocolPhase.class);
+    /** Called from the constructor, once the registry exists: every phase is exposed from the start. */
+    private void registerProtocolErrors() {
         for (ProtocolPhase phase : ProtocolPhase.values()) {
-            counters.put(phase, Counter.builder("pgwarden_protocol_errors")
+            protocolErrors.put(phase, Counter.builder("pgwarden_protocol_errors")
                     .description("Clients cut with FATAL 08P01 (protocol violation), by the phase they were in")
                     .tag("phase", phase.tag())
                     .register(registry));
         }
-        return counters;
     }
 
     public void protocolError(ProtocolPhase phase) {
