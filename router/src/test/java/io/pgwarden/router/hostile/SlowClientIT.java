@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import io.pgwarden.router.RouterFixture;
 import io.pgwarden.router.config.RouterConfig;
 import io.pgwarden.router.session.FatalReply;
+import io.pgwarden.testkit.TestCertificates;
 import java.io.IOException;
 import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
@@ -33,13 +34,18 @@ class SlowClientIT {
     private static final Duration SLACK = Duration.ofSeconds(2).plus(FatalReply.GRACE);
     private static final int TRICKLE_MILLIS = 1000;
 
+    private static TestCertificates certificates;
     private static RouterFixture fixture;
 
     @BeforeAll
     @Timeout(120)
     static void start() throws Exception {
+        certificates = TestCertificates.create();
+        // TLS on the replica port only: the primary port answers SSLRequest with 'N'.
         fixture = RouterFixture.start(0, cfg -> new RouterConfig(cfg.listen(), cfg.topology(), cfg.auth(), cfg.pool(),
-                new RouterConfig.Limits(null, null, null, AUTH_TIMEOUT), cfg.routing(), cfg.server()));
+                new RouterConfig.Limits(null, null, null, AUTH_TIMEOUT), cfg.routing(), cfg.server(), cfg.dcs(),
+                cfg.admin(), new RouterConfig.Tls("disable", null, "allow", certificates.serverCert(),
+                        certificates.serverKey(), null)));
         // A first login warms the router and the pool up: a cold one can take longer than auth_timeout.
         await().atMost(Duration.ofSeconds(30)).ignoreExceptions().until(() -> {
             try (Connection c = fixture.connect(fixture.primaryPort())) {
@@ -52,6 +58,9 @@ class SlowClientIT {
     static void stop() {
         if (fixture != null) {
             fixture.close();
+        }
+        if (certificates != null) {
+            certificates.close();
         }
     }
 
@@ -91,6 +100,34 @@ class SlowClientIT {
             assertThat(client.readByte()).isEqualTo('N');
 
             expectCutAtDeadline(client, startup(RouterFixture.USER), accepted);
+        }
+    }
+
+    @Test
+    @Timeout(30)
+    void tlsHandshakeOneByteASecondIsCutAtAuthTimeout() throws IOException {
+        long accepted = System.nanoTime();
+        try (RawConnection client = RawConnection.open(fixture.replicaPort(), TRICKLE_MILLIS)) {
+            client.write(StartupPackets.sslRequest());
+            assertThat(client.readByte()).as("TLS accepted").isEqualTo('S');
+            // The start of a TLS record that announces a 512-byte ClientHello, sent a byte a second.
+            byte[] hello = {0x16, 0x03, 0x01, 0x02, 0x00, 0x01, 0x00, 0x01, (byte) 0xfc, 0x03, 0x03, 0, 0, 0, 0, 0, 0, 0, 0, 0};
+            boolean closed = false;
+            for (int round = 0; round < 30 && !closed; round++) {
+                if (round < hello.length) {
+                    client.write(new byte[] {hello[round]});
+                }
+                try {
+                    // Inside TLS nothing readable comes back: the FATAL error cannot be sent in clear.
+                    closed = client.readByte() < 0;
+                } catch (SocketTimeoutException e) {
+                    // Nothing yet: the next byte, a second later.
+                }
+            }
+            Duration elapsed = Duration.ofNanos(System.nanoTime() - accepted);
+
+            assertThat(closed).as("connection closed").isTrue();
+            assertThat(elapsed).isBetween(AUTH_TIMEOUT.minusMillis(50), AUTH_TIMEOUT.plus(SLACK));
         }
     }
 
