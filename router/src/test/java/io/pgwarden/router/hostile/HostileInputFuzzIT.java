@@ -10,6 +10,7 @@ import io.pgwarden.router.config.RouterConfig;
 import io.pgwarden.router.metrics.ProtocolPhase;
 import io.pgwarden.router.metrics.RouterMetrics;
 import io.pgwarden.testkit.PostgresCluster;
+import io.pgwarden.testkit.TestCertificates;
 import java.io.IOException;
 import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
@@ -74,6 +75,7 @@ class HostileInputFuzzIT {
 
     private static HandlerFailureWatch watch;
     private static RouterFixture fixture;
+    private static TestCertificates certificates;
     private static int functionOid;
 
     private final LongAdder frames = new LongAdder();
@@ -87,6 +89,7 @@ class HostileInputFuzzIT {
     static void start() throws Exception {
         System.out.println("HostileInputFuzzIT seed " + SEED + " (replay with -Dpgwarden.fuzz.seed=" + SEED + ")");
         watch = HandlerFailureWatch.start();
+        certificates = TestCertificates.create();
         // A million protocol errors would otherwise each write a log line or two in PostgreSQL.
         PostgresCluster.Options options = PostgresCluster.Options.defaults()
                 .withSetting("log_min_messages", "panic")
@@ -102,7 +105,9 @@ class HostileInputFuzzIT {
                     new RouterConfig.Pool("session", null, null, null, null, null, null, null,
                             List.of(new RouterConfig.PoolOverride("all", TRANSACTION_USER, "transaction"))),
                     new RouterConfig.Limits(null, null, new DataSize(MAX_MESSAGE), Duration.ofSeconds(10)),
-                    cfg.routing(), cfg.server());
+                    cfg.routing(), cfg.server(), cfg.dcs(), cfg.admin(),
+                    // TLS on the replica port, for junk sent where a TLS handshake should be.
+                    new RouterConfig.Tls("disable", null, "allow", certificates.serverCert(), certificates.serverKey(), null));
         });
         try (Connection c = fixture.connectDirect(); Statement s = c.createStatement()) {
             for (String user : List.of(SESSION_USER, TRANSACTION_USER, SCRAM_USER, MD5_USER)) {
@@ -133,6 +138,9 @@ class HostileInputFuzzIT {
         if (fixture != null) {
             fixture.close();
         }
+        if (certificates != null) {
+            certificates.close();
+        }
         if (watch != null) {
             watch.close();
         }
@@ -147,7 +155,7 @@ class HostileInputFuzzIT {
         deadline.set(System.nanoTime() + BUDGET.toNanos());
 
         GoodClient good = new GoodClient();
-        ExecutorService threads = Executors.newFixedThreadPool(6);
+        ExecutorService threads = Executors.newFixedThreadPool(7);
         List<Future<?>> workers = new ArrayList<>();
         try {
             Future<Integer> goodRun = threads.submit(good::run);
@@ -158,6 +166,7 @@ class HostileInputFuzzIT {
             workers.add(threads.submit(() -> sessionWorker(3, TRANSACTION_USER)));
             workers.add(threads.submit(() -> sessionWorker(4, TRANSACTION_USER)));
             workers.add(threads.submit(() -> startupWorker(5)));
+            workers.add(threads.submit(() -> startupWorker(6)));
             List<String> failures = new ArrayList<>();
             for (Future<?> worker : workers) {
                 try {
@@ -335,9 +344,14 @@ class HostileInputFuzzIT {
                 "x".repeat(200));
         FrameMutations mutations = new FrameMutations(random);
         for (long attempt = 0; startupFrames.sum() < STARTUP_FRAMES && !finished(); attempt++) {
-            String context = "startup worker, connection " + attempt + ", seed " + SEED;
+            String context = "startup worker " + index + ", connection " + attempt + ", seed " + SEED;
+            int kind = random.nextInt(20);
+            if (kind == 19) {
+                junkInsteadOfTls(random, mutations, packets, context);
+                continue;
+            }
+            kind = kind / 2;
             try (RawConnection connection = RawConnection.open(fixture.primaryPort(), READ_TIMEOUT_MILLIS)) {
-                int kind = random.nextInt(10);
                 if (kind < 3) {
                     connection.write(random.nextBoolean() ? StartupPackets.sslRequest() : StartupPackets.gssEncRequest());
                     countStartup(1);
@@ -351,6 +365,32 @@ class HostileInputFuzzIT {
             }
         }
         return null;
+    }
+
+    /** SSLRequest on the TLS port, then no handshake but startup packets or noise in clear. */
+    private void junkInsteadOfTls(Random random, FrameMutations mutations, StartupPackets packets, String context)
+            throws IOException {
+        try (RawConnection connection = RawConnection.open(fixture.replicaPort(), READ_TIMEOUT_MILLIS)) {
+            connection.write(StartupPackets.sslRequest());
+            countStartup(1);
+            assertThat(connection.readByte()).as("TLS accepted: %s", context).isEqualTo('S');
+            byte[] junk = random.nextBoolean() ? packets.next().bytes() : mutations.randomBytes(1 + random.nextInt(600));
+            connection.write(junk);
+            countStartup(1);
+            connection.shutdownOutput();
+            // Whatever TLS alert comes back, the router must close.
+            for (int i = 0; i < 100_000; i++) {
+                try {
+                    if (connection.readByte() < 0) {
+                        return;
+                    }
+                } catch (SocketTimeoutException e) {
+                    throw new AssertionError("not closed within " + READ_TIMEOUT_MILLIS + " ms of junk instead of TLS: "
+                            + context);
+                }
+            }
+            throw new AssertionError("endless reply to junk instead of TLS: " + context);
+        }
     }
 
     private void countStartup(int count) {
