@@ -37,7 +37,7 @@ final class StartupGate extends ChannelInboundHandlerAdapter {
             refused = true;
             // Not passed on: the session never starts, so it arms no timer and holds nothing.
             FatalReply.send(ctx, ErrorResponse.fatal(SqlState.TOO_MANY_CONNECTIONS,
-                    "no more connections allowed (max_client_conn " + limit + " clients are already connecting)"));
+                    "no more connections allowed (max_client_conn): " + limit + " connections are already logging in"));
             return;
         }
         holdsSlot = true;

@@ -27,23 +27,26 @@ final class HandlerFailureWatch implements AutoCloseable {
     private final Logger root = (Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
     private final Logger leakLogger = (Logger) LoggerFactory.getLogger(LEAK_LOGGER);
     private final Level leakLoggerLevel;
-    private final Logger sessionLogger = (Logger) LoggerFactory.getLogger("io.pgwarden.router.session.ClientSession");
-    private final Level sessionLoggerLevel;
+    /** Loggers with one INFO line per refused client or lost connection: right in production, a flood here. */
+    private final List<Logger> perClientLoggers = List.of(
+            (Logger) LoggerFactory.getLogger("io.pgwarden.router.session.ClientSession"),
+            (Logger) LoggerFactory.getLogger("io.pgwarden.router.tls.ClientTlsHandler"),
+            (Logger) LoggerFactory.getLogger("io.pgwarden.pool.server.ServerHandler"));
+    private final List<Level> perClientLevels = new ArrayList<>();
     private final ResourceLeakDetector.Level leakLevel;
     private final Capture capture = new Capture();
 
     private HandlerFailureWatch() {
         leakLevel = ResourceLeakDetector.getLevel();
         leakLoggerLevel = leakLogger.getLevel();
-        sessionLoggerLevel = sessionLogger.getLevel();
+        perClientLoggers.forEach(logger -> perClientLevels.add(logger.getLevel()));
     }
 
     /** Starts watching; the leak detector is PARANOID until {@link #close()}. */
     static HandlerFailureWatch start() {
         HandlerFailureWatch watch = new HandlerFailureWatch();
         watch.leakLogger.setLevel(Level.ERROR);
-        // One INFO line per refused client is right in production, and a million lines here.
-        watch.sessionLogger.setLevel(Level.WARN);
+        watch.perClientLoggers.forEach(logger -> logger.setLevel(Level.WARN));
         ResourceLeakDetector.setLevel(ResourceLeakDetector.Level.PARANOID);
         watch.capture.setContext(watch.root.getLoggerContext());
         watch.capture.start();
@@ -78,7 +81,9 @@ final class HandlerFailureWatch implements AutoCloseable {
         capture.stop();
         ResourceLeakDetector.setLevel(leakLevel);
         leakLogger.setLevel(leakLoggerLevel);
-        sessionLogger.setLevel(sessionLoggerLevel);
+        for (int i = 0; i < perClientLoggers.size(); i++) {
+            perClientLoggers.get(i).setLevel(perClientLevels.get(i));
+        }
     }
 
     /** Keeps WARN and ERROR events from Netty and pgwarden that mean a handler failed. */
