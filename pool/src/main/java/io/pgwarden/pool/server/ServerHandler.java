@@ -172,7 +172,12 @@ final class ServerHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        log.warn("{} failed, closing it: {}", server, cause.toString());
+        if (cause instanceof java.io.IOException) {
+            // The server went away under us (a reset after its FATAL, a restart): not our failure.
+            log.info("{} lost: {}", server, cause.getMessage());
+        } else {
+            log.warn("{} failed, closing it: {}", server, cause.toString());
+        }
         ctx.close();
     }
 }

@@ -55,6 +55,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The router process: two listeners (primary and replica port) on shared event loops, the
@@ -152,11 +153,13 @@ public final class RouterServer implements AutoCloseable {
         AdminConsole console = new AdminConsole(settings, reloader, adminTasks, pools, registry, router, metrics);
         SessionContext context = new SessionContext(settings, router, pools, registry,
                 new CancelForwarder(transport.channelType(), config.server().connectTimeout(), serverTls), metrics, console);
+        // Sockets not yet past their StartupMessage, on both ports: bounded like the clients are.
+        AtomicInteger connecting = new AtomicInteger();
         try {
             Channel primary = bind(transport, acceptors, workers, config.listen().host(), config.listen().primaryPort(),
-                    context, ListenerRole.PRIMARY, clientTls);
+                    context, ListenerRole.PRIMARY, clientTls, connecting);
             Channel replica = bind(transport, acceptors, workers, config.listen().host(), config.listen().replicaPort(),
-                    context, ListenerRole.REPLICA, clientTls);
+                    context, ListenerRole.REPLICA, clientTls, connecting);
             metrics.bindPools(pools::stats, registry::clientCount);
             AdminHttpServer admin = null;
             if (config.admin().httpPort() > 0) {
@@ -186,7 +189,8 @@ public final class RouterServer implements AutoCloseable {
     }
 
     private static Channel bind(Transport transport, EventLoopGroup acceptors, EventLoopGroup workers, String host, int port,
-                                SessionContext context, ListenerRole role, ClientTls tls) throws InterruptedException {
+                                SessionContext context, ListenerRole role, ClientTls tls, AtomicInteger connecting)
+            throws InterruptedException {
         ClientTlsMode tlsMode = tls.modeFor(role);
         ServerBootstrap bootstrap = new ServerBootstrap()
                 .group(acceptors, workers)
@@ -201,9 +205,12 @@ public final class RouterServer implements AutoCloseable {
                     protected void initChannel(SocketChannel ch) {
                         // Read per connection: a reload changes the limit for clients that connect after it.
                         int maxMessage = (int) context.limits().maxMessageSize().bytes();
+                        int maxConnecting = context.limits().maxClientConn();
                         ch.pipeline()
                                 .addLast("startup", new StartupDecoder(maxMessage))
-                                .addLast("encoder", PgMessageEncoder.INSTANCE);
+                                .addLast("encoder", PgMessageEncoder.INSTANCE)
+                                // Before TLS: a socket refused here never starts a handshake.
+                                .addLast("gate", new StartupGate(connecting, maxConnecting));
                         if (tlsMode != ClientTlsMode.DISABLE) {
                             ch.pipeline().addLast(ClientTlsHandler.NAME,
                                     new ClientTlsHandler(tlsMode, tls.context(), tls.observer()));

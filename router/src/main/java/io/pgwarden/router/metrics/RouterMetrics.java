@@ -79,6 +79,7 @@ public final class RouterMetrics {
                 .description("Clients holding a server connection of the pool").register(registry);
         poolWaiting = MultiGauge.builder("pgwarden_pool_waiting_clients")
                 .description("Clients queued for a server connection, per pool").register(registry);
+        registerProtocolErrors();
     }
 
     /** Where the pool figures come from; read at each scrape. */
@@ -179,6 +180,30 @@ public final class RouterMetrics {
             default -> throw new IllegalArgumentException("side must be client or server: " + side);
         };
     }
+
+    // ---- protocol errors: clients answered with 08P01, by phase -------------------------------
+
+    private final Map<ProtocolPhase, Counter> protocolErrors = new EnumMap<>(ProtocolPhase.class);
+
+    /** Called from the constructor, once the registry exists: every phase is exposed from the start. */
+    private void registerProtocolErrors() {
+        for (ProtocolPhase phase : ProtocolPhase.values()) {
+            protocolErrors.put(phase, Counter.builder("pgwarden_protocol_errors")
+                    .description("Clients cut with FATAL 08P01 (protocol violation), by the phase they were in")
+                    .tag("phase", phase.tag())
+                    .register(registry));
+        }
+    }
+
+    public void protocolError(ProtocolPhase phase) {
+        protocolErrors.get(phase).increment();
+    }
+
+    public double protocolErrors(ProtocolPhase phase) {
+        return protocolErrors.get(phase).count();
+    }
+
+    // ---- end of protocol errors -----------------------------------------------------------------
 
     public MeterRegistry registry() {
         return registry;

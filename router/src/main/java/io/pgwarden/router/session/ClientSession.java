@@ -2,7 +2,6 @@ package io.pgwarden.router.session;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
-import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.DecoderException;
@@ -21,7 +20,9 @@ import io.pgwarden.pool.protocol.CStrings;
 import io.pgwarden.pool.protocol.Frames;
 import io.pgwarden.pool.protocol.PgMessage;
 import io.pgwarden.pool.protocol.MessageTypes;
+import io.pgwarden.pool.protocol.ProtocolException;
 import io.pgwarden.pool.protocol.SqlState;
+import io.pgwarden.pool.protocol.codec.FrameDecoder;
 import io.pgwarden.pool.protocol.backend.Authentication;
 import io.pgwarden.pool.protocol.codec.FrameDecoder;
 import io.pgwarden.pool.protocol.backend.BackendKeyData;
@@ -44,6 +45,7 @@ import io.pgwarden.router.auth.AuthMethod;
 import io.pgwarden.router.auth.ClientAuthentication;
 import io.pgwarden.router.metrics.AuthFailure;
 import io.pgwarden.router.metrics.ClientTraffic;
+import io.pgwarden.router.metrics.ProtocolPhase;
 import io.pgwarden.router.pinning.PinReason;
 import io.pgwarden.router.pinning.SessionStateDetector;
 import io.pgwarden.router.routing.ListenerRole;
@@ -427,10 +429,12 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
         server.parameters().forEach((name, value) -> ctx.write(new ParameterStatus(name, value)));
         ctx.write(cancelKey);
         ctx.writeAndFlush(new ReadyForQuery(server.transactionStatus()));
-        // From here on whole reads are forwarded at once (only statement names are rewritten, frame by frame).
+        // From here on whole reads are forwarded at once (only statement names are rewritten, frame by frame),
+        // and messages up to max_message_size are accepted.
         FrameDecoder frames = ctx.pipeline().get(FrameDecoder.class);
         if (frames != null) {
             frames.emitRuns();
+            frames.loginCompleted();
         }
         log.debug("client {} logged in ({} mode) on {}", startup.user(), mode, server);
         if (mode == PoolMode.TRANSACTION) {
@@ -477,7 +481,13 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
         server.link(this);
         ByteBuf frame;
         while (server != null && (frame = queued.poll()) != null) {
-            send(frame);
+            try {
+                send(frame);
+            } catch (DecoderException e) {
+                // Reached from a pool callback, not from channelRead: nothing else would answer it.
+                exceptionCaught(ctx, e);
+                return;
+            }
         }
         if (server != null) {
             server.flush();
@@ -497,6 +507,16 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
             server.forward(frames);
             return;
         }
+        try {
+            sendInTransaction(frames);
+        } catch (ProtocolException e) {
+            // A malformed frame: it is decoded before anything of the run from it on is handed on.
+            frames.release();
+            throw e;
+        }
+    }
+
+    private void sendInTransaction(ByteBuf frames) {
         int start = frames.readerIndex();
         int end = frames.writerIndex();
         for (int index = start; index < end && server != null; ) {
@@ -507,10 +527,15 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
                     server.forward(frames.retainedSlice(start, index - start));
                 }
                 ByteBuf frame = frames.retainedSlice(index, next - index);
-                switch (type) {
-                    case MessageTypes.PARSE -> sendParse(frame);
-                    case MessageTypes.BIND -> sendBind(frame);
-                    default -> sendStatementTarget(frame);
+                try {
+                    switch (type) {
+                        case MessageTypes.PARSE -> sendParse(frame);
+                        case MessageTypes.BIND -> sendBind(frame);
+                        default -> sendStatementTarget(frame);
+                    }
+                } catch (ProtocolException e) {
+                    frame.release(); // decoded before it is handed on or released: still ours
+                    throw e;
                 }
                 start = next;
             } else {
@@ -764,6 +789,12 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
             String detail = cause.getCause() != null && cause.getMessage() == null ? cause.getCause().getMessage() : cause.getMessage();
             log.info("protocol violation from {}: {}", ctx.channel().remoteAddress(), detail);
             fatal(SqlState.PROTOCOL_VIOLATION, "invalid message from client: " + detail);
+        } else if (cause instanceof java.io.IOException) {
+            // The client reset the connection: nobody is left to tell.
+            log.debug("client {} connection lost: {}", ctx.channel().remoteAddress(), cause.getMessage());
+            state = State.CLOSED;
+            releaseServer();
+            ctx.close();
         } else {
             log.warn("client {} failed: {}", ctx.channel().remoteAddress(), cause.toString());
             fatal(SqlState.INTERNAL_ERROR, "internal error in pgwarden: " + cause.getMessage());
@@ -790,10 +821,13 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
     /** Sends a FATAL error and closes the client; its server goes back to the pool if clean. */
     private void fatal(String sqlState, String message) {
         boolean wasOpen = state != State.CLOSED;
+        if (wasOpen && SqlState.PROTOCOL_VIOLATION.equals(sqlState)) {
+            context.metrics().protocolError(state == State.LINKED ? ProtocolPhase.SESSION : ProtocolPhase.STARTUP);
+        }
         state = State.CLOSED;
         releaseServer();
         if (wasOpen && ctx.channel().isActive()) {
-            ctx.writeAndFlush(ErrorResponse.fatal(sqlState, message)).addListener(ChannelFutureListener.CLOSE);
+            FatalReply.send(ctx, ErrorResponse.fatal(sqlState, message));
         } else {
             ctx.close();
         }

@@ -110,4 +110,17 @@ class RouterMetricsTest {
                 .contains("pgwarden_pool_active_clients{" + labels + ",user=\"alice\"} 2.0")
                 .contains("pgwarden_pool_waiting_clients{" + labels + ",user=\"alice\"} 4.0");
     }
+
+    @Test
+    void protocolErrorsAreCountedByPhaseAndBothPhasesAreExposedFromTheStart() {
+        assertThat(metrics.scrape()).contains("pgwarden_protocol_errors_total{phase=\"startup\"} 0.0",
+                "pgwarden_protocol_errors_total{phase=\"session\"} 0.0");
+
+        metrics.protocolError(ProtocolPhase.STARTUP);
+        metrics.protocolError(ProtocolPhase.SESSION);
+        metrics.protocolError(ProtocolPhase.SESSION);
+
+        assertThat(metrics.protocolErrors(ProtocolPhase.STARTUP)).isEqualTo(1.0);
+        assertThat(metrics.scrape()).contains("pgwarden_protocol_errors_total{phase=\"session\"} 2.0");
+    }
 }

@@ -18,22 +18,45 @@ import java.util.List;
  * <p>In run mode ({@link #emitRuns()}) it passes on every complete frame of a read as one buffer
  * (a run), which the pass-through path forwards with one write instead of one per frame; the
  * reader walks the frames inside with {@link Frames#next}. Frames are never copied.
+ *
+ * <p>A client's decoder starts with a lower limit for the login exchange (password and SASL
+ * messages are small), raised by {@link #loginCompleted()}: a client that has not proven who it
+ * is cannot make the router buffer a whole {@code max_message_size}.
  */
 public final class FrameDecoder extends ByteToMessageDecoder {
 
     public static final String NAME = "frames";
 
+    /** PostgreSQL's own bound for an authentication message's length word (PG_MAX_AUTH_TOKEN_LENGTH). */
+    public static final int MAX_LOGIN_FRAME_LENGTH = 65_535;
+
     private final int maxFrameLength;
+    /** The largest length word accepted now. */
+    private int maxLengthWord;
     private boolean runs;
     private boolean failed;
 
     public FrameDecoder(int maxFrameLength) {
+        this(maxFrameLength, Integer.MAX_VALUE);
+    }
+
+    /**
+     * @param maxFrameLength the largest frame, type byte included
+     * @param loginLimit     the largest length word until {@link #loginCompleted()}
+     */
+    public FrameDecoder(int maxFrameLength, int loginLimit) {
         this.maxFrameLength = maxFrameLength;
+        this.maxLengthWord = Math.min(loginLimit, maxFrameLength - 1);
     }
 
     /** From now on, passes on all complete frames of a read as one buffer. */
     public void emitRuns() {
         runs = true;
+    }
+
+    /** From now on frames up to the full maximum are accepted. */
+    public void loginCompleted() {
+        maxLengthWord = maxFrameLength - 1;
     }
 
     @Override
@@ -47,7 +70,7 @@ public final class FrameDecoder extends ByteToMessageDecoder {
         int index = start;
         while (end - index >= Frames.HEADER_LENGTH) {
             int length = in.getInt(index + 1);
-            if (length < 4 || length > maxFrameLength - 1) {
+            if (length < 4 || length > maxLengthWord) {
                 if (index > start) {
                     break; // the good frames before it go on first; the next call fails
                 }
@@ -56,7 +79,7 @@ public final class FrameDecoder extends ByteToMessageDecoder {
                 throw length < 4
                         ? new CorruptedFrameException("invalid message length " + length + " (less than 4)")
                         : new TooLongFrameException("message of " + (length + 1L) + " bytes exceeds the limit of "
-                                + maxFrameLength + " bytes");
+                                + (maxLengthWord + 1L) + " bytes");
             }
             if (end - index - 1 < length) {
                 break;

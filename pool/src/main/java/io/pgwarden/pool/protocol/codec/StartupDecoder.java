@@ -19,6 +19,8 @@ import java.util.Map;
  * Decodes the untyped packets that open a client connection: SSLRequest, GSSENCRequest,
  * CancelRequest and StartupMessage. Once a StartupMessage is decoded it hands the rest of the
  * stream to a {@link FrameDecoder} and removes itself, so the regular phase never pays for it.
+ * That decoder keeps a login-sized limit until the session calls
+ * {@link FrameDecoder#loginCompleted()}.
  */
 public final class StartupDecoder extends ByteToMessageDecoder {
 
@@ -69,7 +71,7 @@ public final class StartupDecoder extends ByteToMessageDecoder {
         }
         out.add(decoded);
         if (decoded instanceof StartupMessage) {
-            ctx.pipeline().addAfter(ctx.name(), FrameDecoder.NAME, new FrameDecoder(maxFrameLength));
+            ctx.pipeline().addAfter(ctx.name(), FrameDecoder.NAME, new FrameDecoder(maxFrameLength, FrameDecoder.MAX_LOGIN_FRAME_LENGTH));
             ctx.pipeline().remove(this);
         }
     }

@@ -230,4 +230,50 @@ class FrameDecoderTest {
         assertThat(runs.writeInbound(encode(new Query("SELECT 2")))).isFalse();
         assertThat(runs.finish()).isFalse();
     }
+
+    @Test
+    void beforeLoginAFrameAboveTheLoginLimitFailsFromItsHeaderAlone() {
+        EmbeddedChannel login = new EmbeddedChannel(new FrameDecoder(1024 * 1024, 100));
+        // A client that has not logged in must not make us wait for (and buffer) a megabyte.
+        ByteBuf header = Unpooled.buffer().writeByte(MessageTypes.PASSWORD).writeInt(500_000);
+
+        assertThatThrownBy(() -> login.writeInbound(header)).isInstanceOf(DecoderException.class);
+        assertThat(login.writeInbound(encode(new Query("SELECT 1")))).isFalse();
+        assertThat(login.finish()).isFalse();
+    }
+
+    @Test
+    void beforeLoginAFrameWithinTheLoginLimitIsDecodedEvenFedByteByByte() {
+        EmbeddedChannel login = new EmbeddedChannel(new FrameDecoder(1024 * 1024, 100));
+        ByteBuf frame = encode(new Query("x".repeat(80)));
+
+        while (frame.isReadable()) {
+            login.writeInbound(frame.readRetainedSlice(1));
+        }
+        frame.release();
+
+        assertFrame(login.readInbound(), MessageTypes.QUERY, "x".repeat(80));
+        assertThat(login.finish()).isFalse();
+    }
+
+    @Test
+    void afterLoginTheFullMaximumApplies() {
+        FrameDecoder decoder = new FrameDecoder(1024 * 1024, 100);
+        EmbeddedChannel login = new EmbeddedChannel(decoder);
+        decoder.loginCompleted();
+
+        login.writeInbound(encode(new Query("x".repeat(5000))));
+
+        assertFrame(login.readInbound(), MessageTypes.QUERY, "x".repeat(5000));
+        assertThat(login.finish()).isFalse();
+    }
+
+    @Test
+    void theLoginLimitNeverExceedsTheMaximum() {
+        EmbeddedChannel login = new EmbeddedChannel(new FrameDecoder(MAX_FRAME, 1024 * 1024));
+
+        assertThatThrownBy(() -> login.writeInbound(encode(new Query("x".repeat(MAX_FRAME)))))
+                .isInstanceOf(DecoderException.class);
+        assertThat(login.finish()).isFalse();
+    }
 }
