@@ -70,7 +70,9 @@ final class DemoCommand implements Callable<Integer> {
                 new RouterConfig.Topology("demo", members),
                 new RouterConfig.Auth(userList, null),
                 new RouterConfig.Pool(poolMode, null, null, null, null, null, null),
-                null, null, null, null, new RouterConfig.Admin("127.0.0.1", adminPort));
+                null, null, null, null,
+                // The demo user may also use the admin console: psql ... -U postgres pgwarden -c 'SHOW POOLS'.
+                new RouterConfig.Admin("127.0.0.1", adminPort, null, List.of("postgres"), null));
     }
 
     private void printBanner(PostgresCluster cluster) {
@@ -84,7 +86,9 @@ final class DemoCommand implements Callable<Integer> {
                 .append(String.format("  admin    http://127.0.0.1:%d/metrics   http://127.0.0.1:%d/health%n", adminPort, adminPort))
                 .append("  user postgres, password postgres, database postgres\n\n")
                 .append(String.format("  PGPASSWORD=postgres psql -h 127.0.0.1 -p %d -U postgres postgres   # read-write%n", primaryPort))
-                .append(String.format("  PGPASSWORD=postgres psql -h 127.0.0.1 -p %d -U postgres postgres   # read-only%n", replicaPort));
+                .append(String.format("  PGPASSWORD=postgres psql -h 127.0.0.1 -p %d -U postgres postgres   # read-only%n", replicaPort))
+                .append(String.format("  PGPASSWORD=postgres psql -h 127.0.0.1 -p %d -U postgres pgwarden -c 'SHOW POOLS'   # admin console%n",
+                        primaryPort));
         System.out.println(banner);
     }
 }

@@ -64,6 +64,11 @@ class DemoIT {
                     "-Atc", "select pg_is_in_recovery()");
             assertThat(primary.stdout().trim()).isEqualTo("f");
             assertThat(replica.stdout().trim()).isEqualTo("t");
+            // The demo user is an admin: the console lists the pools the two queries above used.
+            CommandResult pools = ClientTools.psql("127.0.0.1", primaryPort, "postgres", "postgres", "pgwarden",
+                    "-Atc", "SHOW POOLS");
+            assertThat(pools.succeeded()).as(pools.stderr()).isTrue();
+            assertThat(pools.stdout()).contains("|postgres|postgres|");
         } finally {
             demo.destroy(); // SIGTERM, as Ctrl-C's sibling
             assertThat(demo.waitFor(60, TimeUnit.SECONDS)).as("demo exits after SIGTERM").isTrue();
