@@ -8,4 +8,10 @@ public final class ProtocolException extends DecoderException {
     public ProtocolException(String message) {
         super(message);
     }
+
+    /** What a decoder failure says about the client's input: Netty wraps some causes without a message. */
+    public static String detailOf(DecoderException failure) {
+        return failure.getCause() != null && failure.getMessage() == null
+                ? failure.getCause().getMessage() : failure.getMessage();
+    }
 }

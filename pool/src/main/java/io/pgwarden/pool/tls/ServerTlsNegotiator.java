@@ -118,19 +118,19 @@ public final class ServerTlsNegotiator extends ChannelInboundHandlerAdapter {
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        if (handshaking && find(cause, SSLException.class) != null) {
+        if (handshaking && TlsFailures.find(cause, SSLException.class) != null) {
             return; // the failed handshake future reports it, with a better message
         }
         ctx.fireExceptionCaught(cause);
     }
 
     private ServerLoginException handshakeFailure(Throwable cause, boolean stillConnected) {
-        String detail = deepestMessage(cause);
+        String detail = TlsFailures.deepestMessage(cause);
         if (!stillConnected) {
             // The server went away mid-handshake: it may be down, as with any lost connection.
             return new ServerLoginException("TLS handshake with " + server() + " failed: " + detail, cause);
         }
-        if (find(cause, CertificateException.class) != null) {
+        if (TlsFailures.find(cause, CertificateException.class) != null) {
             return ServerLoginException.tlsRefused("the TLS certificate of " + server() + " was not accepted (server.tls "
                     + tls.mode().configName() + "): " + detail, cause);
         }
@@ -154,24 +154,5 @@ public final class ServerTlsNegotiator extends ChannelInboundHandlerAdapter {
 
     private String server() {
         return "server " + key.node() + " (" + key.host() + ":" + key.port() + ")";
-    }
-
-    private static <T extends Throwable> T find(Throwable cause, Class<T> type) {
-        for (Throwable t = cause; t != null; t = t.getCause()) {
-            if (type.isInstance(t)) {
-                return type.cast(t);
-            }
-        }
-        return null;
-    }
-
-    private static String deepestMessage(Throwable cause) {
-        String message = cause.toString();
-        for (Throwable t = cause; t != null; t = t.getCause()) {
-            if (t.getMessage() != null) {
-                message = t.getMessage();
-            }
-        }
-        return message;
     }
 }

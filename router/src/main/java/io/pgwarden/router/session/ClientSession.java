@@ -785,8 +785,8 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        if (cause instanceof DecoderException) {
-            String detail = cause.getCause() != null && cause.getMessage() == null ? cause.getCause().getMessage() : cause.getMessage();
+        if (cause instanceof DecoderException decoderFailure) {
+            String detail = ProtocolException.detailOf(decoderFailure);
             log.info("protocol violation from {}: {}", ctx.channel().remoteAddress(), detail);
             fatal(SqlState.PROTOCOL_VIOLATION, "invalid message from client: " + detail);
         } else if (cause instanceof java.io.IOException) {

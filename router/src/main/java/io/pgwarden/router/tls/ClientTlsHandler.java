@@ -9,6 +9,7 @@ import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.Future;
+import io.pgwarden.pool.tls.TlsFailures;
 import io.pgwarden.pool.protocol.SqlState;
 import io.pgwarden.pool.protocol.backend.ErrorResponse;
 import io.pgwarden.pool.protocol.frontend.SslRequest;
@@ -92,17 +93,17 @@ public final class ClientTlsHandler extends ChannelInboundHandlerAdapter {
         observer.handshakeDone(handshake.isSuccess());
         if (!handshake.isSuccess()) {
             log.info("TLS handshake with client {} failed: {}", ctx.channel().remoteAddress(),
-                    deepestMessage(handshake.cause()));
+                    TlsFailures.deepestMessage(handshake.cause()));
             ctx.close();
         }
     }
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        if (ssl != null && hasSslCause(cause)) {
+        if (ssl != null && TlsFailures.find(cause, SSLException.class) != null) {
             // A failed handshake is logged by onHandshake; either way this client is done.
             if (ssl.handshakeFuture().isSuccess()) {
-                log.info("TLS error from client {}: {}", ctx.channel().remoteAddress(), deepestMessage(cause));
+                log.info("TLS error from client {}: {}", ctx.channel().remoteAddress(), TlsFailures.deepestMessage(cause));
             }
             ctx.close();
             return;
@@ -113,24 +114,5 @@ public final class ClientTlsHandler extends ChannelInboundHandlerAdapter {
     private void refuse(ChannelHandlerContext ctx, String sqlState, String message) {
         refused = true;
         ctx.writeAndFlush(ErrorResponse.fatal(sqlState, message)).addListener(ChannelFutureListener.CLOSE);
-    }
-
-    private static boolean hasSslCause(Throwable cause) {
-        for (Throwable t = cause; t != null; t = t.getCause()) {
-            if (t instanceof SSLException) {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    private static String deepestMessage(Throwable cause) {
-        String message = cause.toString();
-        for (Throwable t = cause; t != null; t = t.getCause()) {
-            if (t.getMessage() != null) {
-                message = t.getMessage();
-            }
-        }
-        return message;
     }
 }

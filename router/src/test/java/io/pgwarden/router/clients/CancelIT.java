@@ -1,5 +1,6 @@
 package io.pgwarden.router.clients;
 
+import io.pgwarden.router.JdbcCancel;
 import io.pgwarden.router.RouterFixture;
 import io.pgwarden.router.SharedRouterFixture;
 import io.pgwarden.testkit.ClientTools;
@@ -10,13 +11,10 @@ import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
-import java.sql.SQLException;
 import java.sql.Statement;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * Cancel through the router: the client holds a router-issued key; its CancelRequest arrives on a
@@ -37,18 +35,7 @@ class CancelIT {
     void jdbcStatementCancelStopsARunningSleepAndTheConnectionStaysUsable() throws Exception {
         try (Connection c = fixture.connect(fixture.primaryPort()); Statement st = c.createStatement()) {
             long start = System.nanoTime();
-            CompletableFuture<Void> cancel = CompletableFuture.runAsync(() -> {
-                try {
-                    Thread.sleep(500);
-                    st.cancel();
-                } catch (InterruptedException | SQLException e) {
-                    throw new IllegalStateException(e);
-                }
-            });
-            assertThatThrownBy(() -> st.execute("select pg_sleep(20)"))
-                    .isInstanceOf(SQLException.class)
-                    .satisfies(e -> assertThat(((SQLException) e).getSQLState()).isEqualTo("57014"));
-            cancel.get(5, TimeUnit.SECONDS);
+            JdbcCancel.assertSleepIsCancelled(st);
             assertThat(TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - start)).isLessThan(10);
             try (var rs = st.executeQuery("select 42")) {
                 rs.next();

@@ -9,6 +9,7 @@ import io.netty.util.ReferenceCountUtil;
 import io.pgwarden.pool.protocol.CStrings;
 import io.pgwarden.pool.protocol.Frames;
 import io.pgwarden.pool.protocol.MessageTypes;
+import io.pgwarden.pool.protocol.ProtocolException;
 import io.pgwarden.pool.protocol.SqlState;
 import io.pgwarden.pool.protocol.backend.Authentication;
 import io.pgwarden.pool.protocol.backend.BackendKeyData;
@@ -213,8 +214,8 @@ final class ConsoleSession extends ChannelInboundHandlerAdapter {
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        if (cause instanceof DecoderException) {
-            String detail = cause.getCause() != null && cause.getMessage() == null ? cause.getCause().getMessage() : cause.getMessage();
+        if (cause instanceof DecoderException decoderFailure) {
+            String detail = ProtocolException.detailOf(decoderFailure);
             fatal(SqlState.PROTOCOL_VIOLATION, "invalid message from client: " + detail);
         } else {
             log.warn("admin console client {} failed: {}", ctx.channel().remoteAddress(), cause.toString());
