@@ -1,5 +1,7 @@
 package io.pgwarden.pool.server;
 
+import io.netty.buffer.ByteBuf;
+import io.pgwarden.pool.protocol.Frames;
 import io.pgwarden.pool.protocol.MessageTypes;
 
 import java.util.ArrayDeque;
@@ -49,6 +51,13 @@ public final class ReplyTracker {
             default -> {
                 // Flush, CopyData/CopyDone/CopyFail and Terminate get no reply of their own.
             }
+        }
+    }
+
+    /** Records every frame of a buffer of whole frontend frames just written to the server, under one lock. */
+    public synchronized void sent(ByteBuf frames) {
+        for (int index = frames.readerIndex(), end = frames.writerIndex(); index < end; index = Frames.next(frames, index)) {
+            sent(Frames.typeAt(frames, index), false);
         }
     }
 

@@ -124,9 +124,7 @@ public final class ServerConnection {
      * {@link #flush()} at the end of a read.
      */
     public void forward(ByteBuf frames) {
-        for (int index = frames.readerIndex(), end = frames.writerIndex(); index < end; index = Frames.next(frames, index)) {
-            replies.sent(Frames.typeAt(frames, index), false);
-        }
+        replies.sent(frames);
         channel.write(frames, channel.voidPromise());
     }
 

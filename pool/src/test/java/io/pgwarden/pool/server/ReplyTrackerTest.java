@@ -19,6 +19,23 @@ class ReplyTrackerTest {
     }
 
     @Test
+    void aRunOfFramesIsAccountedFrameByFrame() {
+        io.netty.buffer.ByteBuf run = io.netty.buffer.Unpooled.buffer();
+        for (char type : "PBES".toCharArray()) {
+            run.writeByte(type).writeInt(4);
+        }
+        tracker.sent(run);
+        assertThat(tracker.isSettled()).isFalse();
+        assertThat(received('1')).isTrue();
+        assertThat(received('2')).isTrue();
+        assertThat(received('C')).isTrue();
+        assertThat(tracker.isIdle()).isFalse();
+        assertThat(received('Z')).isTrue();
+        assertThat(tracker.isIdle()).isTrue();
+        assertThat(tracker.isSettled()).isTrue();
+    }
+
+    @Test
     void extendedBatchIsIdleOnlyAfterReadyForQuery() {
         sent("PBDES");
         assertThat(received('1')).isTrue();

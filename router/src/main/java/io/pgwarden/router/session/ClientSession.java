@@ -24,7 +24,6 @@ import io.pgwarden.pool.protocol.ProtocolException;
 import io.pgwarden.pool.protocol.SqlState;
 import io.pgwarden.pool.protocol.codec.FrameDecoder;
 import io.pgwarden.pool.protocol.backend.Authentication;
-import io.pgwarden.pool.protocol.codec.FrameDecoder;
 import io.pgwarden.pool.protocol.backend.BackendKeyData;
 import io.pgwarden.pool.protocol.backend.ErrorResponse;
 import io.pgwarden.pool.protocol.backend.NegotiateProtocolVersion;
@@ -847,7 +846,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
                 (InetSocketAddress) ctx.channel().remoteAddress(),
                 server != null ? "active" : queued.isEmpty() ? "idle" : "waiting",
                 java.time.Instant.ofEpochMilli(connectedAtMillis), mode, pinReason == null ? null : pinReason.tag(),
-                ctx.pipeline().get(io.netty.handler.ssl.SslHandler.class) != null,
+                ClientTlsHandler.isEncrypted(ctx.channel()),
                 server == null ? null : server.key().node()));
     }
 
