@@ -24,6 +24,8 @@ public final class ClientTools {
     public static final Duration PGBENCH_TIMEOUT = Duration.ofMinutes(10);
 
     private static final String PSYCOPG2_PACKAGE = "python3-psycopg2";
+    /** util-linux, on every Debian system. */
+    private static final String SETSID = "/usr/bin/setsid";
 
     private ClientTools() {
     }
@@ -54,7 +56,10 @@ public final class ClientTools {
 
     public static CommandResult pgbench(Duration timeout, String host, int port, String user, String password, String db,
                                         String... extraArgs) {
-        List<String> command = new ArrayList<>(List.of(binary("pgbench"),
+        // In a session of its own, as a client application would be: with the kernel's autogroup
+        // scheduling, a pgbench in this JVM's session shares one CPU share with whatever else runs
+        // here (a router under test), which starved PostgreSQL backends for up to half a second.
+        List<String> command = new ArrayList<>(List.of(SETSID, "-w", binary("pgbench"),
                 "-h", host, "-p", String.valueOf(port), "-U", user));
         command.addAll(List.of(extraArgs));
         command.add(db);
