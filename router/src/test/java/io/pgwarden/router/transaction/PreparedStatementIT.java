@@ -24,6 +24,7 @@ import java.util.Map;
 import java.util.Queue;
 import java.util.Set;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -72,10 +73,13 @@ class PreparedStatementIT {
         Queue<String> errors = new ConcurrentLinkedQueue<>();
         ExecutorService threads = Executors.newFixedThreadPool(clients);
         List<Future<Set<Integer>>> servers = new ArrayList<>();
+        // Every client keeps going until all have run on two servers: a client left alone would get
+        // the most recently released connection every time, and never see a second one.
+        CountDownLatch allOnTwoServers = new CountDownLatch(clients);
         try {
             for (int i = 0; i < clients; i++) {
                 int client = i;
-                servers.add(threads.submit(() -> runPreparedLoop(client, errors)));
+                servers.add(threads.submit(() -> runPreparedLoop(client, errors, allOnTwoServers)));
             }
             for (int i = 0; i < clients; i++) {
                 Set<Integer> pids = servers.get(i).get(80, TimeUnit.SECONDS);
@@ -87,13 +91,17 @@ class PreparedStatementIT {
         assertThat(errors).isEmpty();
     }
 
-    /** Prepares once, then executes in transactions until it has run on two servers; returns their pids. */
-    private static Set<Integer> runPreparedLoop(int client, Queue<String> errors) throws SQLException {
+    /**
+     * Prepares once, then executes in transactions until every client has run on two servers (at
+     * most 400 times); returns the pids of the servers this one ran on.
+     */
+    private static Set<Integer> runPreparedLoop(int client, Queue<String> errors, CountDownLatch allOnTwoServers)
+            throws SQLException {
         Set<Integer> pids = new HashSet<>();
         try (Connection c = TransactionPool.connect(fixture, SERVER_PREPARED);
              PreparedStatement add = c.prepareStatement("select ?::int + ?::int, pg_backend_pid()");
              PreparedStatement pause = c.prepareStatement("select pg_sleep(0.002)")) {
-            for (int i = 0; i < 200 && (i < 20 || pids.size() < 2); i++) {
+            for (int i = 0; i < 400 && (i < 20 || allOnTwoServers.getCount() > 0); i++) {
                 c.setAutoCommit(false);
                 add.setInt(1, i);
                 add.setInt(2, client * 1000);
@@ -102,7 +110,9 @@ class PreparedStatementIT {
                     if (rs.getInt(1) != i + client * 1000) {
                         errors.add("client " + client + " iteration " + i + ": " + rs.getInt(1));
                     }
-                    pids.add(rs.getInt(2));
+                    if (pids.add(rs.getInt(2)) && pids.size() == 2) {
+                        allOnTwoServers.countDown();
+                    }
                 }
                 if (i == 0) {
                     // prepareThreshold=1: a named statement from the first execution, under the router's name.
