@@ -12,7 +12,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 /** The admin section: console users, its database name, the PAUSE bound. */
 class AdminConfigTest {
 
-    private static final String MEMBERS = "topology:\n  members:\n    - name: pg0\n      role: primary\n";
+    private static final String MEMBERS = ConfigTestFiles.ONE_PRIMARY;
 
     private final ConfigLoader loader = new ConfigLoader();
 

@@ -15,12 +15,7 @@ import org.junit.jupiter.params.provider.CsvSource;
 
 class ConfigLoaderTest {
 
-    private static final String MEMBERS = """
-            topology:
-              members:
-                - name: pg0
-                  role: primary
-            """;
+    private static final String MEMBERS = ConfigTestFiles.ONE_PRIMARY;
 
     @TempDir
     Path dir;
@@ -259,9 +254,7 @@ class ConfigLoaderTest {
     }
 
     private Path write(String name, String yaml) throws IOException {
-        Path file = dir.resolve(name);
-        Files.writeString(file, yaml);
-        return file;
+        return ConfigTestFiles.write(dir, name, yaml);
     }
 
     @Test

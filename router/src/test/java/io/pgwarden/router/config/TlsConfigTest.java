@@ -14,12 +14,7 @@ import org.junit.jupiter.params.provider.CsvSource;
 /** The {@code tls} section and the {@code server.tls*} keys. */
 class TlsConfigTest {
 
-    private static final String MEMBERS = """
-            topology:
-              members:
-                - name: pg0
-                  role: primary
-            """;
+    private static final String MEMBERS = ConfigTestFiles.ONE_PRIMARY;
 
     @TempDir
     Path dir;
@@ -105,8 +100,6 @@ class TlsConfigTest {
     }
 
     private Path write(String yaml) throws IOException {
-        Path file = dir.resolve("router.yml");
-        Files.writeString(file, yaml);
-        return file;
+        return ConfigTestFiles.write(dir, "router.yml", yaml);
     }
 }
