@@ -1,0 +1,215 @@
+package io.pgwarden.agent.config;
+
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * One agent's whole configuration, one YAML file per node (conf/node1.yml documents each key).
+ * Names in YAML are the snake_case of the components. Every key but {@code name}, {@code scope} and
+ * {@code postgresql.data_dir} has a default; {@link AgentConfigLoader} checks the values.
+ *
+ * @param ttl          leader lease, seconds; the cluster's {@code config} key wins once it exists
+ * @param loopWait     seconds between HA loop runs (the loop also wakes on every change under the scope)
+ * @param retryTimeout seconds an etcd or PostgreSQL operation may take before the agent gives up on it
+ */
+public record AgentConfig(String name, String scope, String namespace, Etcd etcd, Integer ttl, Integer loopWait,
+                          Integer retryTimeout, Postgresql postgresql, RestApi restapi, Tags tags,
+                          Bootstrap bootstrap, Watchdog watchdog) {
+
+    public AgentConfig {
+        namespace = Objects.requireNonNullElse(namespace, "/service/");
+        etcd = Objects.requireNonNullElseGet(etcd, () -> new Etcd(null));
+        ttl = Objects.requireNonNullElse(ttl, 30);
+        loopWait = Objects.requireNonNullElse(loopWait, 10);
+        retryTimeout = Objects.requireNonNullElse(retryTimeout, 10);
+        postgresql = Objects.requireNonNullElseGet(postgresql,
+                () -> new Postgresql(null, null, null, null, null, null, null, null, null, null, null, null));
+        restapi = Objects.requireNonNullElseGet(restapi, () -> new RestApi(null, null));
+        tags = Objects.requireNonNullElseGet(tags, () -> new Tags(null, null, null, null, null));
+        bootstrap = Objects.requireNonNullElseGet(bootstrap, () -> new Bootstrap(null, null));
+        watchdog = Objects.requireNonNullElseGet(watchdog, () -> new Watchdog(null, null, null));
+    }
+
+    /** @param hosts etcd client URLs, {@code http://host:port}; a 3-5 member cluster in production */
+    public record Etcd(List<String> hosts) {
+        public Etcd {
+            hosts = hosts == null ? List.of("http://127.0.0.1:2379") : List.copyOf(hosts);
+        }
+    }
+
+    /**
+     * The PostgreSQL server this agent runs.
+     *
+     * @param binDir                            where initdb, pg_ctl, pg_basebackup, pg_rewind live
+     * @param dataDir                           PGDATA; created by initdb or pg_basebackup when empty
+     * @param listen                            {@code host:port} PostgreSQL listens on
+     * @param connectAddress                    {@code host:port} others reach it at (conn_url); default
+     *                                          {@code listen}
+     * @param parameters                        postgresql.conf settings for this node (the cluster-wide
+     *                                          ones come from {@code bootstrap.dcs.postgresql.parameters})
+     * @param pgHba                             pg_hba.conf lines, in order
+     * @param superuser                         used by the agent itself (local queries, pg_rewind source)
+     * @param replication                       used by standbys to stream (and by pg_basebackup)
+     * @param rewind                            used by pg_rewind on a former primary; default the superuser
+     * @param osUser                            when the agent runs as root, PostgreSQL's commands run as
+     *                                          this user (default {@code postgres}); ignored otherwise
+     * @param primaryStartTimeout               seconds a crashed primary may take to come back before the
+     *                                          agent gives up the leader key (default 10)
+     * @param removeDataDirectoryOnRewindFailure re-clone with pg_basebackup when pg_rewind fails
+     *                                          (default true)
+     */
+    public record Postgresql(Path binDir, Path dataDir, String listen, String connectAddress,
+                             Map<String, Object> parameters, List<String> pgHba, User superuser, User replication,
+                             User rewind, String osUser, Integer primaryStartTimeout,
+                             Boolean removeDataDirectoryOnRewindFailure) {
+        public Postgresql {
+            binDir = Objects.requireNonNullElse(binDir, Path.of("/usr/lib/postgresql/15/bin"));
+            listen = Objects.requireNonNullElse(listen, "127.0.0.1:5432");
+            connectAddress = Objects.requireNonNullElse(connectAddress, listen);
+            parameters = parameters == null ? Map.of() : java.util.Collections.unmodifiableMap(new LinkedHashMap<>(parameters));
+            pgHba = pgHba == null ? List.of(
+                    "local all all trust",
+                    "host all all 127.0.0.1/32 scram-sha-256",
+                    "host replication all 127.0.0.1/32 scram-sha-256") : List.copyOf(pgHba);
+            superuser = Objects.requireNonNullElseGet(superuser, () -> new User("postgres", "postgres"));
+            replication = Objects.requireNonNullElseGet(replication, () -> new User("replicator", "replicator"));
+            rewind = Objects.requireNonNullElse(rewind, superuser);
+            osUser = Objects.requireNonNullElse(osUser, "postgres");
+            primaryStartTimeout = Objects.requireNonNullElse(primaryStartTimeout, 10);
+            removeDataDirectoryOnRewindFailure = Objects.requireNonNullElse(removeDataDirectoryOnRewindFailure, true);
+        }
+
+        public String host() {
+            return HostPort.host(listen);
+        }
+
+        public int port() {
+            return HostPort.port(listen);
+        }
+
+        public String connectHost() {
+            return HostPort.host(connectAddress);
+        }
+
+        public int connectPort() {
+            return HostPort.port(connectAddress);
+        }
+    }
+
+    public record User(String username, String password) {
+        public User {
+            Objects.requireNonNull(username, "username");
+            password = Objects.requireNonNullElse(password, "");
+        }
+    }
+
+    /**
+     * The Patroni-compatible REST API.
+     *
+     * @param listen         {@code host:port} to bind
+     * @param connectAddress {@code host:port} others reach it at (api_url); default {@code listen}
+     */
+    public record RestApi(String listen, String connectAddress) {
+        public RestApi {
+            listen = Objects.requireNonNullElse(listen, "127.0.0.1:8008");
+            connectAddress = Objects.requireNonNullElse(connectAddress, listen);
+        }
+
+        /** {@code http://<connect_address>/patroni}, what Patroni writes as {@code api_url}. */
+        public String apiUrl() {
+            return "http://" + connectAddress + "/patroni";
+        }
+    }
+
+    /**
+     * Patroni's tags.
+     *
+     * @param clonefrom        other nodes prefer this one as their pg_basebackup source
+     * @param failoverPriority higher wins among equally advanced candidates; 0 = never promoted
+     */
+    public record Tags(Boolean nofailover, Boolean noloadbalance, Boolean clonefrom, Boolean nosync,
+                       Integer failoverPriority) {
+        public Tags {
+            nofailover = Objects.requireNonNullElse(nofailover, false);
+            noloadbalance = Objects.requireNonNullElse(noloadbalance, false);
+            clonefrom = Objects.requireNonNullElse(clonefrom, false);
+            nosync = Objects.requireNonNullElse(nosync, false);
+            failoverPriority = Objects.requireNonNullElse(failoverPriority, 1);
+        }
+
+        /** May this node be promoted at all. */
+        public boolean mayBePromoted() {
+            return !nofailover && failoverPriority > 0;
+        }
+
+        /** As Patroni writes them in the member key: only tags that are set. */
+        public Map<String, Object> asMemberTags() {
+            Map<String, Object> tags = new LinkedHashMap<>();
+            if (nofailover) {
+                tags.put("nofailover", true);
+            }
+            if (noloadbalance) {
+                tags.put("noloadbalance", true);
+            }
+            if (clonefrom) {
+                tags.put("clonefrom", true);
+            }
+            if (nosync) {
+                tags.put("nosync", true);
+            }
+            if (failoverPriority != 1) {
+                tags.put("failover_priority", failoverPriority);
+            }
+            return tags;
+        }
+    }
+
+    /**
+     * What the agent that initializes the cluster does.
+     *
+     * @param initdb options for initdb, Patroni style: {@code data-checksums}, {@code encoding=UTF8}
+     * @param dcs    the cluster-wide settings written to the {@code config} key
+     */
+    public record Bootstrap(List<String> initdb, Dcs dcs) {
+        public Bootstrap {
+            initdb = initdb == null ? List.of("data-checksums", "encoding=UTF8") : List.copyOf(initdb);
+            dcs = Objects.requireNonNullElseGet(dcs, () -> new Dcs(null, null, null, null, null, null, null));
+        }
+    }
+
+    /**
+     * The initial dynamic configuration ({@code config} key).
+     *
+     * @param synchronousMode       {@code off}, {@code on} or {@code quorum}
+     * @param synchronousModeStrict with no synchronous standby left, writes wait instead of going
+     *                              asynchronous
+     * @param postgresql            {@code parameters: {...}} for every node
+     */
+    public record Dcs(Integer ttl, Integer loopWait, Integer retryTimeout, Long maximumLagOnFailover,
+                      String synchronousMode, Boolean synchronousModeStrict, Map<String, Object> postgresql) {
+        public Dcs {
+            maximumLagOnFailover = Objects.requireNonNullElse(maximumLagOnFailover, 1_048_576L);
+            synchronousMode = Objects.requireNonNullElse(synchronousMode, "off");
+            synchronousModeStrict = Objects.requireNonNullElse(synchronousModeStrict, false);
+            postgresql = postgresql == null ? Map.of() : java.util.Collections.unmodifiableMap(new LinkedHashMap<>(postgresql));
+        }
+    }
+
+    /**
+     * Patroni's watchdog: the leader keeps {@code device} fed only while its lease is valid.
+     *
+     * @param mode          {@code off}, {@code automatic} (use it if it opens) or {@code required}
+     *                      (never become leader without it)
+     * @param safetyMargin  seconds before the lease ends at which the device must fire
+     */
+    public record Watchdog(String mode, Path device, Integer safetyMargin) {
+        public Watchdog {
+            mode = Objects.requireNonNullElse(mode, "off");
+            device = Objects.requireNonNullElse(device, Path.of("/dev/watchdog"));
+            safetyMargin = Objects.requireNonNullElse(safetyMargin, 5);
+        }
+    }
+}
