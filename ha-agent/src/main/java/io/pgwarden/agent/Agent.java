@@ -1,0 +1,787 @@
+package io.pgwarden.agent;
+
+import io.pgwarden.agent.config.AgentConfig;
+import io.pgwarden.agent.dcs.ClusterRead;
+import io.pgwarden.agent.dcs.DcsException;
+import io.pgwarden.agent.dcs.EtcdDcs;
+import io.pgwarden.agent.dcs.LeaseKeeper;
+import io.pgwarden.agent.loop.Action;
+import io.pgwarden.agent.loop.Election;
+import io.pgwarden.agent.loop.HaDecider;
+import io.pgwarden.agent.loop.LocalState;
+import io.pgwarden.agent.loop.Observation;
+import io.pgwarden.agent.loop.PeerReport;
+import io.pgwarden.agent.loop.SyncMode;
+import io.pgwarden.agent.loop.SyncPlan;
+import io.pgwarden.agent.loop.SyncPlanner;
+import io.pgwarden.agent.loop.Timing;
+import io.pgwarden.agent.postgres.ControlData;
+import io.pgwarden.agent.postgres.PostgresException;
+import io.pgwarden.agent.postgres.PostgresServer;
+import io.pgwarden.agent.postgres.PostgresState;
+import io.pgwarden.agent.postgres.ReplicationRow;
+import io.pgwarden.agent.postgres.RewindResult;
+import io.pgwarden.agent.postgres.StopMode;
+import io.pgwarden.discovery.patroni.ClusterConfig;
+import io.pgwarden.discovery.patroni.ConnUrl;
+import io.pgwarden.discovery.patroni.HistoryEntry;
+import io.pgwarden.discovery.patroni.MemberData;
+import io.pgwarden.discovery.patroni.PatroniCluster;
+import io.pgwarden.discovery.patroni.PatroniJson;
+import io.pgwarden.discovery.patroni.PatroniKeys;
+import io.pgwarden.discovery.patroni.Status;
+import io.pgwarden.discovery.patroni.SyncState;
+import java.time.Duration;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.stream.Collectors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One node's HA agent: observes etcd and the local PostgreSQL, asks {@link HaDecider} what to do, does
+ * it, and publishes its member key. Runs the loop every {@code loop_wait}, and at once on any change
+ * under the cluster's prefix, a lost lease, or the postmaster's exit.
+ */
+public final class Agent implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Agent.class);
+    public static final String VERSION = "3.0.2"; // Patroni's member-key version field: what patronictl expects to parse
+    private static final Duration SLOT_KEEP = Duration.ofMinutes(30);
+
+    private final AgentConfig config;
+    private final EtcdDcs dcs;
+    private final PostgresServer postgres;
+    private final PeerClient peers;
+    private final AgentEvents events;
+    private final HaDecider decider = new HaDecider();
+    private final PatroniJson json = new PatroniJson();
+    private final LeaseKeeper leaseKeeper;
+    private final Fence fence;
+    private final ReentrantLock wakeLock = new ReentrantLock();
+    private final Condition wakeUp = wakeLock.newCondition();
+    private final Map<String, Long> memberLastSeen = new HashMap<>();
+
+    private volatile boolean woken;
+    private volatile boolean stopping;
+    private volatile boolean watching;
+    private volatile Timing timing;
+    private volatile boolean runsAsPrimary;
+    private volatile AgentView view;
+    private String following; // host:port our primary_conninfo points at
+    private long crashedSinceNanos; // key holder's PostgreSQL found down
+    private long lastClusterId;
+    private long lastRevision;
+    private ClusterConfig lastConfig;
+    private List<HistoryEntry> lastHistory = List.of();
+    private String lastInitialize;
+    private ProcessHandle watchedPostmaster;
+
+    public Agent(AgentConfig config, EtcdDcs dcs, PostgresServer postgres, AgentEvents events) {
+        this.config = Objects.requireNonNull(config, "config");
+        this.dcs = dcs;
+        this.postgres = postgres;
+        this.events = events;
+        this.timing = Timing.ofSeconds(config.ttl(), config.loopWait(), config.retryTimeout());
+        this.peers = new PeerClient(Duration.ofMillis(Math.min(2000, timing.retryTimeout().toMillis())));
+        this.leaseKeeper = new LeaseKeeper(dcs, () -> timing.loopWait().dividedBy(2), this::wake, events::leaseRenewed);
+        this.fence = new Fence(postgres, () -> runsAsPrimary, leaseKeeper::sinceRenewal, () -> timing.renewDeadline(),
+                () -> {
+                    runsAsPrimary = false;
+                    events.demoted("lease renewal deadline passed");
+                    wake();
+                });
+        this.view = AgentView.starting(config.name(), config.scope());
+    }
+
+    public AgentView view() {
+        return view;
+    }
+
+    public Timing timing() {
+        return timing;
+    }
+
+    /** Runs the loop on the calling thread until {@link #shutdown()}. */
+    public void run() {
+        LOG.info("Agent {} of cluster {} starting: etcd {}, PostgreSQL {} in {}, ttl {} s, loop_wait {} s, retry_timeout {} s",
+                config.name(), config.scope(), config.etcd().hosts(), config.postgresql().listen(),
+                config.postgresql().dataDir(), timing.ttl().toSeconds(), timing.loopWait().toSeconds(),
+                timing.retryTimeout().toSeconds());
+        leaseKeeper.start();
+        fence.start();
+        while (!stopping) {
+            long started = System.nanoTime();
+            try {
+                cycle();
+            } catch (RuntimeException e) {
+                LOG.error("HA loop failed; trying again", e);
+            }
+            sleepUntilWoken(started);
+        }
+    }
+
+    /** Wakes the loop now (a watch event, a lost lease, the postmaster exited). */
+    public void wake() {
+        wakeLock.lock();
+        try {
+            woken = true;
+            wakeUp.signalAll();
+        } finally {
+            wakeLock.unlock();
+        }
+    }
+
+    /**
+     * A clean stop (SIGTERM): PostgreSQL is stopped (fast, so replicas get the shutdown checkpoint),
+     * then the leader key is deleted at once, so nobody waits for the ttl, then the lease goes.
+     */
+    public void shutdown() {
+        stopping = true;
+        wake();
+    }
+
+    void stopCleanly() {
+        fence.close();
+        leaseKeeper.close();
+        try {
+            boolean leader = runsAsPrimary;
+            postgres.stop(StopMode.FAST, Duration.ofSeconds(60));
+            runsAsPrimary = false;
+            if (leader) {
+                try {
+                    if (dcs.releaseLeader()) {
+                        LOG.info("Stopped PostgreSQL and released the leader key");
+                    }
+                } catch (DcsException e) {
+                    LOG.warn("Could not release the leader key: {}", e.getMessage());
+                }
+            }
+        } finally {
+            dcs.revokeLease();
+        }
+    }
+
+    @Override
+    public void close() {
+        stopCleanly();
+        dcs.close();
+    }
+
+    // ---- the loop ----
+
+    private void cycle() {
+        Optional<ClusterRead> read = readCluster();
+        read.ifPresent(this::adoptClusterConfig);
+        LocalState local = observeLocal();
+        runsAsPrimary = local.runningPrimary();
+        OptionalLong leaderLease = read.flatMap(this::leaderLeaseRemaining).map(OptionalLong::of).orElse(OptionalLong.empty());
+        Observation observation = new Observation(config.name(), config.tags().mayBePromoted(),
+                read.map(ClusterRead::cluster), local, leaseKeeper.sinceRenewal(), leaderLease, timing,
+                maximumLagOnFailover(read), syncMode(read));
+        Action action = decider.decide(observation);
+        if (!(action instanceof Action.Lead) && !(action instanceof Action.Replicate)) {
+            LOG.info("{}", action.describe());
+        }
+        try {
+            execute(action, read.map(ClusterRead::cluster).orElse(null), local);
+        } catch (PostgresException | DcsException e) {
+            LOG.warn("{} failed: {}", action.describe(), e.getMessage());
+        }
+        LocalState after = observeLocal();
+        runsAsPrimary = after.runningPrimary();
+        if (read.isPresent()) {
+            publishMember(after);
+        }
+        watchPostmaster();
+        view = AgentView.of(config, after, action, read.map(ClusterRead::cluster), dcs.lease() != 0 && holdsKey(read),
+                postgres, System.currentTimeMillis());
+    }
+
+    private boolean holdsKey(Optional<ClusterRead> read) {
+        return runsAsPrimary && read.flatMap(r -> r.cluster().leader()).map(config.name()::equals).orElse(false);
+    }
+
+    private Optional<ClusterRead> readCluster() {
+        ClusterRead read;
+        try {
+            read = dcs.read();
+            dcs.ensureLease(timing.ttl());
+        } catch (DcsException e) {
+            LOG.debug("etcd read failed: {}", e.getMessage());
+            watching = false;
+            return Optional.empty();
+        }
+        if (lastClusterId != 0 && (read.clusterId() != lastClusterId || read.revision() < lastRevision)) {
+            LOG.warn("etcd was replaced or wiped (cluster id {} -> {}, revision {} -> {}): re-creating our keys",
+                    Long.toHexString(lastClusterId), Long.toHexString(read.clusterId()), lastRevision, read.revision());
+            watching = false;
+        }
+        lastClusterId = read.clusterId();
+        lastRevision = read.revision();
+        if (!watching) {
+            watching = true;
+            dcs.watch(read.revision(), this::onChanges, () -> {
+                watching = false;
+                wake();
+            });
+        }
+        read.cluster().config().ifPresent(c -> lastConfig = c);
+        read.cluster().history().ifPresent(h -> lastHistory = h);
+        read.cluster().initialize().filter(s -> !s.isBlank()).ifPresent(s -> lastInitialize = s);
+        return Optional.of(read);
+    }
+
+    /**
+     * Wakes the loop for changes that call for a decision: the leader, config, failover, sync,
+     * initialize, history keys, and members that leave. Not for status and member updates, which every
+     * loop writes: waking on them would make the agents wake each other in a ring.
+     */
+    private void onChanges(List<String> keys) {
+        PatroniKeys k = dcs.keys();
+        Set<String> decisive = Set.of(k.leader(), k.config(), k.failover(), k.sync(), k.initialize(), k.history());
+        for (String key : keys) {
+            boolean deleted = key.startsWith("-");
+            String name = deleted ? key.substring(1) : key;
+            if (decisive.contains(name) || deleted && name.startsWith(k.membersPrefix())) {
+                wake();
+                return;
+            }
+        }
+    }
+
+    /** ttl, loop_wait and retry_timeout from the {@code config} key win over the file's, as in Patroni. */
+    private void adoptClusterConfig(ClusterRead read) {
+        Optional<ClusterConfig> dynamic = read.cluster().config();
+        if (dynamic.isEmpty()) {
+            return;
+        }
+        ClusterConfig c = dynamic.get();
+        long ttl = c.ttl() != null ? c.ttl() : timing.ttl().toSeconds();
+        long loopWait = c.loopWait() != null ? c.loopWait() : timing.loopWait().toSeconds();
+        long retry = c.retryTimeout() != null ? c.retryTimeout() : timing.retryTimeout().toSeconds();
+        if (ttl != timing.ttl().toSeconds() || loopWait != timing.loopWait().toSeconds()
+                || retry != timing.retryTimeout().toSeconds()) {
+            try {
+                timing = Timing.ofSeconds(ttl, loopWait, retry);
+                dcs.setTimeout(timing.retryTimeout());
+                LOG.info("Cluster timing now ttl {} s, loop_wait {} s, retry_timeout {} s", ttl, loopWait, retry);
+            } catch (IllegalArgumentException e) {
+                LOG.warn("Ignoring the config key's timing: {}", e.getMessage());
+            }
+        }
+    }
+
+    private Optional<Long> leaderLeaseRemaining(ClusterRead read) {
+        Optional<String> leader = read.cluster().leader();
+        if (leader.isEmpty() || leader.get().equals(config.name()) || read.leaderLease() == 0 || following == null) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(dcs.remainingTtl(read.leaderLease()));
+        } catch (DcsException e) {
+            return Optional.empty();
+        }
+    }
+
+    private long maximumLagOnFailover(Optional<ClusterRead> read) {
+        return read.flatMap(r -> r.cluster().config()).map(ClusterConfig::maximumLagOnFailover)
+                .orElse(config.bootstrap().dcs().maximumLagOnFailover());
+    }
+
+    private SyncMode syncMode(Optional<ClusterRead> read) {
+        Object value = read.flatMap(r -> r.cluster().config()).map(c -> c.other().get("synchronous_mode"))
+                .orElse(null);
+        try {
+            return value == null ? SyncMode.OFF : SyncMode.parse(value);
+        } catch (IllegalArgumentException e) {
+            return SyncMode.OFF;
+        }
+    }
+
+    private boolean syncStrict(PatroniCluster cluster) {
+        Object value = cluster.config().map(c -> c.other().get("synchronous_mode_strict")).orElse(null);
+        return value != null && SyncMode.parse(value) != SyncMode.OFF;
+    }
+
+    private LocalState observeLocal() {
+        if (!postgres.hasDataDirectory()) {
+            return LocalState.noData();
+        }
+        if (postgres.isRunning()) {
+            Optional<PostgresState> state = postgres.state();
+            if (state.isPresent()) {
+                PostgresState s = state.get();
+                return new LocalState(true, true, true, s.inRecovery(), s.timeline(), s.walLsn(), s.inRecovery() ? following : null);
+            }
+            boolean standby = java.nio.file.Files.exists(config.postgresql().dataDir().resolve("standby.signal"));
+            return new LocalState(true, true, false, standby, 0, 0, standby ? following : null);
+        }
+        try {
+            ControlData control = postgres.controlData();
+            boolean recovery = control.state().contains("recovery");
+            long timeline = Math.max(control.checkpointTimeline(), control.minRecoveryEndTimeline());
+            long lsn = Math.max(control.checkpointLsn(), control.minRecoveryEndLsn());
+            return new LocalState(true, false, false, recovery, timeline, lsn, null);
+        } catch (PostgresException e) {
+            LOG.warn("Cannot read pg_control: {}", e.getMessage());
+            return new LocalState(true, false, false, true, 0, 0, null);
+        }
+    }
+
+    // ---- actions ----
+
+    private void execute(Action action, PatroniCluster cluster, LocalState local) {
+        if (!(action instanceof Action.StartPrimary)) {
+            crashedSinceNanos = 0;
+        }
+        if (action instanceof Action.Initialize) {
+            initialize();
+        } else if (action instanceof Action.Clone c) {
+            cloneFrom(cluster, c.source());
+        } else if (action instanceof Action.StartStandby s) {
+            startStandby(cluster, s.leader());
+        } else if (action instanceof Action.Follow f) {
+            follow(cluster, f.leader());
+        } else if (action instanceof Action.Detach) {
+            detach();
+        } else if (action instanceof Action.Rewind r) {
+            rewind(cluster, r.leader());
+        } else if (action instanceof Action.Demote d) {
+            demote(d, cluster);
+        } else if (action instanceof Action.Promote) {
+            promote(cluster);
+        } else if (action instanceof Action.StartPrimary) {
+            startPrimary(cluster);
+        } else if (action instanceof Action.ReleaseKey r) {
+            releaseKey(r.reason());
+        } else if (action instanceof Action.Reacquire) {
+            reacquire(cluster, local);
+        } else if (action instanceof Action.Lead) {
+            lead(cluster, local);
+        } else if (action instanceof Action.Elect) {
+            elect(cluster, local);
+        } // Wait, Replicate: nothing beyond the member key
+    }
+
+    private void initialize() {
+        PatroniKeys keys = dcs.keys();
+        if (!dcs.create(keys.initialize(), "")) {
+            LOG.info("Another member is initializing the cluster");
+            return;
+        }
+        LOG.info("Won the initialize key: running initdb");
+        try {
+            postgres.initdb(config.bootstrap().initdb());
+            postgres.configure(clusterParameters(null));
+            postgres.configurePrimary();
+            following = null;
+            postgres.start(startTimeout());
+            postgres.createUsers();
+        } catch (PostgresException e) {
+            LOG.error("Bootstrap failed, giving the initialize key back: {}", e.getMessage());
+            postgres.stop(StopMode.IMMEDIATE, Duration.ofSeconds(30));
+            postgres.removeDataDirectory();
+            dcs.delete(keys.initialize());
+            throw e;
+        }
+        long sent = System.nanoTime();
+        long lease = dcs.ensureLease(timing.ttl());
+        if (!dcs.acquireLeader(lease)) {
+            throw new IllegalStateException("the leader key was taken while this node bootstrapped");
+        }
+        leaseKeeper.confirmed(sent);
+        dcs.put(keys.config(), json.writeConfig(bootstrapConfig()));
+        dcs.put(keys.initialize(), postgres.systemIdentifier());
+        dcs.put(keys.history(), "[]");
+        events.electionWon();
+        LOG.info("Cluster {} initialized; {} is the leader", config.scope(), config.name());
+    }
+
+    private ClusterConfig bootstrapConfig() {
+        AgentConfig.Dcs b = config.bootstrap().dcs();
+        Map<String, Object> other = new LinkedHashMap<>();
+        other.put("synchronous_mode", b.synchronousMode());
+        if (b.synchronousModeStrict()) {
+            other.put("synchronous_mode_strict", true);
+        }
+        other.put("postgresql", b.postgresql());
+        return new ClusterConfig(b.ttl() != null ? b.ttl() : config.ttl(),
+                b.loopWait() != null ? b.loopWait() : config.loopWait(),
+                b.retryTimeout() != null ? b.retryTimeout() : config.retryTimeout(),
+                b.maximumLagOnFailover(), false, other);
+    }
+
+    @SuppressWarnings("unchecked")
+    private Map<String, Object> clusterParameters(PatroniCluster cluster) {
+        Map<String, Object> postgresql = cluster != null && cluster.config().isPresent()
+                ? (Map<String, Object>) cluster.config().get().other().getOrDefault("postgresql", Map.of())
+                : config.bootstrap().dcs().postgresql();
+        Object parameters = postgresql == null ? null : postgresql.get("parameters");
+        return parameters instanceof Map<?, ?> map ? (Map<String, Object>) map : Map.of();
+    }
+
+    private void cloneFrom(PatroniCluster cluster, String source) {
+        MemberData data = cluster.members().get(source);
+        ConnUrl from = data.address();
+        publishState("creating replica", "replica");
+        LOG.info("Cloning from {} ({}:{}) with pg_basebackup", source, from.host(), from.port());
+        postgres.basebackup(from.host(), from.port());
+        startStandby(cluster, cluster.leader().orElse(null));
+    }
+
+    private void startStandby(PatroniCluster cluster, String leader) {
+        postgres.configure(clusterParameters(cluster));
+        pointAt(cluster, leader);
+        postgres.start(startTimeout());
+    }
+
+    private void pointAt(PatroniCluster cluster, String leader) {
+        if (leader == null || cluster.members().get(leader) == null) {
+            postgres.configureStandby(null, 0, false);
+            following = null;
+        } else {
+            ConnUrl url = cluster.members().get(leader).address();
+            postgres.configureStandby(url.host(), url.port(), true);
+            following = url.host() + ":" + url.port();
+        }
+    }
+
+    private void follow(PatroniCluster cluster, String leader) {
+        pointAt(cluster, leader);
+        postgres.reload();
+    }
+
+    private void detach() {
+        postgres.configureStandby(null, 0, false);
+        following = null;
+        postgres.reload();
+    }
+
+    private void rewind(PatroniCluster cluster, String leader) {
+        ConnUrl url = cluster.members().get(leader).address();
+        publishState("rewinding", "replica");
+        RewindResult result = postgres.rewind(url.host(), url.port());
+        if (!result.succeeded()) {
+            if (config.postgresql().removeDataDirectoryOnRewindFailure()) {
+                LOG.warn("pg_rewind from {} failed; removing the data directory to clone again:\n{}", leader, result.output());
+                postgres.removeDataDirectory();
+                return;
+            }
+            LOG.error("pg_rewind from {} failed and remove_data_directory_on_rewind_failure is off:\n{}", leader, result.output());
+            return;
+        }
+        LOG.info("Rewound from {}", leader);
+        startStandby(cluster, leader);
+    }
+
+    private void demote(Action.Demote demote, PatroniCluster cluster) {
+        boolean heldKey = cluster != null && cluster.leader().map(config.name()::equals).orElse(false);
+        postgres.stop(demote.immediate() ? StopMode.IMMEDIATE : StopMode.FAST, timing.retryTimeout());
+        runsAsPrimary = false;
+        events.demoted(demote.reason());
+        if (heldKey) {
+            releaseKey("demoted");
+        }
+    }
+
+    private void releaseKey(String reason) {
+        try {
+            if (dcs.releaseLeader()) {
+                LOG.info("Released the leader key: {}", reason);
+            }
+        } catch (DcsException e) {
+            LOG.warn("Could not release the leader key: {}", e.getMessage());
+        }
+    }
+
+    private void startPrimary(PatroniCluster cluster) {
+        long now = System.nanoTime();
+        if (crashedSinceNanos == 0) {
+            crashedSinceNanos = now;
+            LOG.warn("PostgreSQL is down on the leader: restarting it in place");
+        }
+        Duration left = Duration.ofSeconds(config.postgresql().primaryStartTimeout()).minusNanos(now - crashedSinceNanos);
+        if (left.isNegative() || left.isZero()) {
+            LOG.error("PostgreSQL did not come back within primary_start_timeout ({} s): giving up the leader key",
+                    config.postgresql().primaryStartTimeout());
+            postgres.stop(StopMode.IMMEDIATE, Duration.ofSeconds(10));
+            releaseKey("PostgreSQL did not restart in time");
+            crashedSinceNanos = 0;
+            return;
+        }
+        postgres.configure(clusterParameters(cluster));
+        postgres.configurePrimary();
+        following = null;
+        try {
+            postgres.start(left);
+            crashedSinceNanos = 0;
+        } catch (PostgresException e) {
+            LOG.warn("Restart of the primary failed: {}", e.getMessage());
+        }
+    }
+
+    private void reacquire(PatroniCluster cluster, LocalState local) {
+        long sent = System.nanoTime();
+        long lease = dcs.ensureLease(timing.ttl());
+        if (dcs.acquireLeader(lease)) {
+            leaseKeeper.confirmed(sent);
+            LOG.warn("Took the leader key again (it was gone while this node ran the primary)");
+            restoreClusterKeys(cluster, local);
+        }
+    }
+
+    /** After etcd was wiped: the leader writes back what it knew of config, initialize and history. */
+    private void restoreClusterKeys(PatroniCluster cluster, LocalState local) {
+        PatroniKeys keys = dcs.keys();
+        if (cluster.config().isEmpty()) {
+            dcs.create(keys.config(), json.writeConfig(lastConfig != null ? lastConfig : bootstrapConfig()));
+        }
+        if (cluster.initialize().isEmpty()) {
+            dcs.create(keys.initialize(), lastInitialize != null ? lastInitialize : postgres.systemIdentifier());
+        }
+        if (cluster.history().isEmpty()) {
+            dcs.create(keys.history(), json.writeHistory(lastHistory));
+        }
+    }
+
+    private void elect(PatroniCluster cluster, LocalState local) {
+        Map<String, MemberData> others = new LinkedHashMap<>(cluster.members());
+        others.remove(config.name());
+        List<PeerReport> reports = peers.ask(others);
+        PeerReport me = new PeerReport(config.name(), true, false, true, local.lsn(), config.tags().failoverPriority());
+        Set<String> quorumMembers = Set.of();
+        int quorum = 1;
+        if (syncMode(Optional.of(new ClusterRead(cluster, 0, 0, 0, 0))) == SyncMode.QUORUM && cluster.sync().isPresent()) {
+            quorumMembers = new TreeSet<>(cluster.sync().get().syncStandbys());
+            quorum = Objects.requireNonNullElse(cluster.sync().get().quorum(), 1);
+        }
+        Optional<String> whyNot = Election.whyNotMe(me, reports, quorumMembers, quorum);
+        if (whyNot.isPresent()) {
+            LOG.info("Not running for leader: {}", whyNot.get());
+            return;
+        }
+        long sent = System.nanoTime();
+        long lease = dcs.ensureLease(timing.ttl());
+        if (!dcs.acquireLeader(lease)) {
+            LOG.info("Another member took the leader key first");
+            return;
+        }
+        leaseKeeper.confirmed(sent);
+        events.electionWon();
+        LOG.info("Won the election at {}: promoting", io.pgwarden.discovery.patroni.Lsn.format(local.lsn()));
+        dcs.put(dcs.keys().failover(), json.noFailover());
+        promote(cluster);
+    }
+
+    /**
+     * Promotes while holding the key. The new timeline goes into {@code history} before PostgreSQL is
+     * promoted, so from the moment anyone could see this node writable, a node on the old timeline is
+     * already refused by the history check (Patroni 3.1 writes it afterwards, leaving a window).
+     */
+    private void promote(PatroniCluster cluster) {
+        LocalState before = observeLocal();
+        long oldTimeline = before.timeline();
+        List<HistoryEntry> history = new ArrayList<>(cluster.history().orElse(lastHistory));
+        history.removeIf(h -> h.timeline() >= oldTimeline);
+        history.add(new HistoryEntry(oldTimeline, before.lsn(), "no recovery target specified",
+                Optional.of(OffsetDateTime.now(ZoneOffset.UTC).format(DateTimeFormatter.ISO_OFFSET_DATE_TIME)),
+                Optional.of(config.name())));
+        if (!dcs.putIfLeader(dcs.keys().history(), json.writeHistory(history))) {
+            LOG.warn("Lost the leader key before promoting; not promoting");
+            return;
+        }
+        lastHistory = List.copyOf(history);
+        postgres.promote(timing.retryTimeout().plusSeconds(20));
+        following = null;
+        events.promoted();
+        Optional<PostgresState> after = postgres.state();
+        after.ifPresent(s -> {
+            dcs.putIfLeader(dcs.keys().status(), json.writeStatus(Status.of(s.walLsn())));
+            LOG.info("Promoted: timeline {} at {}", s.timeline(), io.pgwarden.discovery.patroni.Lsn.format(s.walLsn()));
+        });
+    }
+
+    private void lead(PatroniCluster cluster, LocalState local) {
+        PatroniKeys keys = dcs.keys();
+        dcs.putIfLeader(keys.status(), json.writeStatus(Status.of(local.lsn())));
+        restoreClusterKeys(cluster, local);
+        manageSlots(cluster);
+        manageSync(cluster);
+    }
+
+    private void manageSlots(PatroniCluster cluster) {
+        long now = System.nanoTime();
+        Set<String> wanted = new TreeSet<>();
+        for (String member : cluster.members().keySet()) {
+            if (!member.equals(config.name())) {
+                memberLastSeen.put(member, now);
+            }
+        }
+        memberLastSeen.forEach((member, seen) -> {
+            if (now - seen < SLOT_KEEP.toNanos()) {
+                wanted.add(PostgresServer.slotName(member));
+            }
+        });
+        memberLastSeen.values().removeIf(seen -> now - seen >= SLOT_KEEP.toNanos());
+        Set<String> existing = postgres.physicalSlots();
+        for (String slot : wanted) {
+            if (!existing.contains(slot)) {
+                postgres.createPhysicalSlot(slot);
+                LOG.info("Created replication slot {}", slot);
+            }
+        }
+        for (String slot : existing) {
+            if (!wanted.contains(slot)) {
+                postgres.dropSlot(slot);
+                LOG.info("Dropped replication slot {} (member gone for {} min)", slot, SLOT_KEEP.toMinutes());
+            }
+        }
+    }
+
+    private void manageSync(PatroniCluster cluster) {
+        SyncMode mode = syncMode(Optional.of(new ClusterRead(cluster, 0, 0, 0, 0)));
+        Set<String> keyNow = cluster.sync().filter(s -> config.name().equals(s.leader()))
+                .map(s -> (Set<String>) new TreeSet<>(s.syncStandbys())).orElse(Set.of());
+        if (mode == SyncMode.OFF && cluster.sync().isEmpty()) {
+            setStandbyNames("");
+            return;
+        }
+        List<SyncPlanner.Standby> standbys = new ArrayList<>();
+        for (ReplicationRow row : postgres.replication()) {
+            MemberData member = cluster.members().get(row.applicationName());
+            boolean eligible = member != null && !member.tag("nosync");
+            standbys.add(new SyncPlanner.Standby(row.applicationName(), "streaming".equals(row.state()),
+                    "sync".equals(row.syncState()) || "quorum".equals(row.syncState()), eligible));
+        }
+        SyncPlan plan = SyncPlanner.plan(mode, syncStrict(cluster), keyNow, standbys);
+        if (mode == SyncMode.OFF) {
+            setStandbyNames("");
+            dcs.delete(dcs.keys().sync());
+            return;
+        }
+        if (plan.keyBefore() != null) {
+            writeSync(plan.keyBefore(), plan.quorum());
+        }
+        if (setStandbyNames(plan.standbyNames())) {
+            return; // widen the key next loop, once the new setting is in force
+        }
+        if (plan.keyAfter() != null) {
+            writeSync(plan.keyAfter(), plan.quorum());
+        } else if (cluster.sync().isEmpty() || !config.name().equals(cluster.sync().get().leader())) {
+            writeSync(keyNow, plan.quorum());
+        }
+    }
+
+    private String standbyNames;
+
+    /** True if it changed the setting. */
+    private boolean setStandbyNames(String value) {
+        if (value.equals(standbyNames)) {
+            return false;
+        }
+        postgres.setSynchronousStandbyNames(value);
+        LOG.info("synchronous_standby_names = '{}'", value);
+        standbyNames = value;
+        return true;
+    }
+
+    private void writeSync(Set<String> standbys, Integer quorum) {
+        String names = standbys.isEmpty() ? null : String.join(",", standbys);
+        dcs.putIfLeader(dcs.keys().sync(), json.writeSync(new SyncState(config.name(), names, quorum)));
+        LOG.info("sync key: standbys {}", standbys);
+    }
+
+    // ---- member key ----
+
+    private void publishMember(LocalState local) {
+        String role = local.runningPrimary() ? "primary" : "replica";
+        String state = !local.hasData() ? "stopped" : local.answering() ? "running" : local.running() ? "starting" : "stopped";
+        publish(local, state, role);
+    }
+
+    private void publishState(String state, String role) {
+        publish(observeLocal(), state, role);
+    }
+
+    private void publish(LocalState local, String state, String role) {
+        long lease = dcs.lease();
+        if (lease == 0) {
+            return;
+        }
+        AgentConfig.Postgresql pg = config.postgresql();
+        Map<String, Object> tags = config.tags().asMemberTags();
+        Long xlog = null;
+        Long receive = null;
+        Long replay = null;
+        String replicationState = null;
+        if (local.answering() && local.runningPrimary()) {
+            xlog = local.lsn();
+        } else if (local.answering()) {
+            Optional<PostgresState> s = postgres.state();
+            if (s.isPresent()) {
+                receive = s.get().receiveLsn();
+                replay = s.get().replayLsn();
+                replicationState = s.get().replicationState();
+                xlog = local.lsn();
+            }
+        }
+        MemberData member = new MemberData("postgres://" + pg.connectAddress() + "/postgres", null,
+                config.restapi().apiUrl(), null, state, role, VERSION, xlog, replay, receive, replicationState,
+                local.timeline() > 0 ? local.timeline() : null, tags.isEmpty() ? null : tags, null, false, null, false);
+        try {
+            dcs.putOnLease(dcs.keys().member(config.name()), json.writeMember(member), lease);
+        } catch (DcsException e) {
+            LOG.debug("Could not write the member key: {}", e.getMessage());
+        }
+    }
+
+    private void watchPostmaster() {
+        OptionalLong pid = postgres.postmasterPid();
+        if (pid.isEmpty()) {
+            watchedPostmaster = null;
+            return;
+        }
+        if (watchedPostmaster != null && watchedPostmaster.pid() == pid.getAsLong()) {
+            return;
+        }
+        ProcessHandle.of(pid.getAsLong()).ifPresent(handle -> {
+            watchedPostmaster = handle;
+            handle.onExit().thenRun(this::wake);
+        });
+    }
+
+    private Duration startTimeout() {
+        return Duration.ofSeconds(Math.max(30, config.postgresql().primaryStartTimeout()));
+    }
+
+    private void sleepUntilWoken(long startedNanos) {
+        long waitNanos = timing.loopWait().toNanos() - (System.nanoTime() - startedNanos);
+        wakeLock.lock();
+        try {
+            while (!woken && !stopping && waitNanos > 0) {
+                waitNanos = wakeUp.awaitNanos(waitNanos);
+            }
+            woken = false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            stopping = true;
+        } finally {
+            wakeLock.unlock();
+        }
+    }
+}

@@ -1,0 +1,108 @@
+package io.pgwarden.agent;
+
+import io.pgwarden.agent.config.AgentConfig;
+import io.pgwarden.agent.config.AgentConfigException;
+import io.pgwarden.agent.config.AgentConfigLoader;
+import io.pgwarden.agent.config.HostPort;
+import io.pgwarden.agent.dcs.EtcdDcs;
+import io.pgwarden.agent.postgres.PostgresServer;
+import io.pgwarden.agent.rest.AgentMetrics;
+import io.pgwarden.agent.rest.RestApi;
+import io.pgwarden.discovery.patroni.PatroniKeys;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.CountDownLatch;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs one agent in this process until SIGTERM/Ctrl-C, then stops it cleanly: PostgreSQL stopped, the
+ * leader key released at once. {@code pgwarden agent -c node.yml} comes here; so does
+ * {@code java -cp ... io.pgwarden.agent.AgentMain -c node.yml}, which the demo and the tests start.
+ */
+public final class AgentMain {
+
+    private static final Logger LOG = LoggerFactory.getLogger(AgentMain.class);
+
+    private AgentMain() {
+    }
+
+    public static void main(String[] args) {
+        if (args.length != 2 || !args[0].equals("-c")) {
+            System.err.println("usage: AgentMain -c node.yml");
+            System.exit(2);
+        }
+        System.exit(run(Path.of(args[1])));
+    }
+
+    /** Loads the file and runs the agent; returns the process exit code. */
+    public static int run(Path configFile) {
+        AgentConfig config;
+        try {
+            config = new AgentConfigLoader().load(configFile);
+        } catch (AgentConfigException e) {
+            System.err.println("pgwarden agent: " + e.getMessage());
+            return 2;
+        }
+        return run(config);
+    }
+
+    /** Started by a local cluster (demo, tests): stop when the process that started us is gone. */
+    private static void exitWithParent(Agent agent) {
+        String parent = System.getenv(io.pgwarden.agent.local.AgentProcess.PARENT_ENV);
+        if (parent == null || parent.isBlank()) {
+            return;
+        }
+        ProcessHandle.of(Long.parseLong(parent.strip())).ifPresentOrElse(
+                handle -> handle.onExit().thenRun(() -> {
+                    LOG.warn("The process that started this agent ({}) is gone: stopping", parent);
+                    System.exit(0);
+                }),
+                () -> System.exit(0));
+    }
+
+    public static int run(AgentConfig config) {
+        AgentMetrics metrics = new AgentMetrics();
+        EtcdDcs dcs = new EtcdDcs(config.etcd().hosts(), new PatroniKeys(config.namespace(), config.scope()),
+                config.name(), Duration.ofSeconds(config.retryTimeout()));
+        Agent agent = new Agent(config, dcs, new PostgresServer(config.postgresql(), config.name()), metrics);
+        RestApi rest;
+        try {
+            rest = RestApi.start(HostPort.host(config.restapi().listen()), HostPort.port(config.restapi().listen()),
+                    () -> StatusMapper.toNodeStatus(agent.view(), config), metrics.registry());
+        } catch (RuntimeException e) {
+            System.err.println("pgwarden agent: cannot serve the REST API on " + config.restapi().listen() + ": " + e.getMessage());
+            dcs.close();
+            return 1;
+        }
+        metrics.bind(() -> StatusMapper.toNodeStatus(agent.view(), config));
+        CountDownLatch done = new CountDownLatch(1);
+        Thread loop = new Thread(() -> {
+            try {
+                agent.run();
+            } finally {
+                done.countDown();
+            }
+        }, "pgwarden-agent");
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            LOG.info("Stopping: PostgreSQL first, then the leader key");
+            agent.shutdown();
+            try {
+                done.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            agent.close();
+            rest.close();
+            LOG.info("Agent {} stopped", config.name());
+        }, "pgwarden-agent-stop"));
+        exitWithParent(agent);
+        loop.start();
+        try {
+            done.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return 0;
+    }
+}

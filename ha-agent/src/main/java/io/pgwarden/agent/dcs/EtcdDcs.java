@@ -1,0 +1,271 @@
+package io.pgwarden.agent.dcs;
+
+import io.etcd.jetcd.ByteSequence;
+import io.etcd.jetcd.Client;
+import io.etcd.jetcd.KeyValue;
+import io.etcd.jetcd.Watch;
+import io.etcd.jetcd.kv.GetResponse;
+import io.etcd.jetcd.kv.TxnResponse;
+import io.etcd.jetcd.lease.LeaseKeepAliveResponse;
+import io.etcd.jetcd.op.Cmp;
+import io.etcd.jetcd.op.CmpTarget;
+import io.etcd.jetcd.op.Op;
+import io.etcd.jetcd.options.DeleteOption;
+import io.etcd.jetcd.options.GetOption;
+import io.etcd.jetcd.options.LeaseOption;
+import io.etcd.jetcd.options.PutOption;
+import io.etcd.jetcd.options.WatchOption;
+import io.pgwarden.discovery.patroni.PatroniCluster;
+import io.pgwarden.discovery.patroni.PatroniJson;
+import io.pgwarden.discovery.patroni.PatroniKeys;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The agent's side of etcd, in Patroni's layout: one lease per agent process carrying its member key
+ * (and the leader key while it leads). Every call is bounded by the request timeout and fails with
+ * {@link DcsException}; nothing here retries — the loop decides what a failure means.
+ *
+ * <p>The leader key is only ever <em>created</em> (create-if-absent in a transaction), never put over
+ * an existing or expired one: that is what keeps a stale primary from taking it back.
+ */
+public final class EtcdDcs implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(EtcdDcs.class);
+
+    private final Client client;
+    private final PatroniKeys keys;
+    private final PatroniJson json = new PatroniJson();
+    private final String name;
+    private volatile Duration timeout;
+    private volatile long lease; // 0 = none granted yet, or lost
+    private Watch.Watcher watcher;
+
+    public EtcdDcs(List<String> endpoints, PatroniKeys keys, String name, Duration timeout) {
+        this.client = Client.builder()
+                .endpoints(endpoints.stream().map(URI::create).toArray(URI[]::new))
+                .retryMaxDuration(timeout)
+                .connectTimeout(timeout)
+                .build();
+        this.keys = keys;
+        this.name = name;
+        this.timeout = timeout;
+    }
+
+    public PatroniKeys keys() {
+        return keys;
+    }
+
+    public void setTimeout(Duration timeout) {
+        this.timeout = timeout;
+    }
+
+    /** A linearizable read of everything under the cluster's prefix. */
+    public ClusterRead read() {
+        long sent = System.nanoTime();
+        GetResponse response = await(client.getKVClient().get(bytes(keys.prefix()),
+                GetOption.builder().isPrefix(true).withSerializable(false).build()), "read " + keys.prefix());
+        Map<String, String> kvs = new HashMap<>();
+        long leaderLease = 0;
+        for (KeyValue kv : response.getKvs()) {
+            String key = text(kv.getKey());
+            kvs.put(key, text(kv.getValue()));
+            if (key.equals(keys.leader())) {
+                leaderLease = kv.getLease();
+            }
+        }
+        return new ClusterRead(PatroniCluster.decode(keys, kvs, json), response.getHeader().getRevision(),
+                response.getHeader().getClusterId(), leaderLease, sent);
+    }
+
+    /** This agent's lease, granted with {@code ttl} when there is none (or it was lost). */
+    public long ensureLease(Duration ttl) {
+        long current = lease;
+        if (current != 0) {
+            return current;
+        }
+        long granted = await(client.getLeaseClient().grant(ttl.toSeconds()), "grant a lease").getID();
+        lease = granted;
+        LOG.info("Granted lease {} ({} s)", Long.toHexString(granted), ttl.toSeconds());
+        return granted;
+    }
+
+    /**
+     * Renews this agent's lease once. False when etcd no longer knows it (expired, or a new store):
+     * the keys on it are gone, and the lease is forgotten so the next {@link #ensureLease} grants a new one.
+     */
+    public boolean keepAlive() {
+        long current = lease;
+        if (current == 0) {
+            return false;
+        }
+        LeaseKeepAliveResponse response;
+        try {
+            response = await(client.getLeaseClient().keepAliveOnce(current), "renew the lease");
+        } catch (DcsException e) {
+            if (notFound(e)) {
+                forgetLease(current);
+                return false;
+            }
+            throw e;
+        }
+        if (response.getTTL() <= 0) {
+            forgetLease(current);
+            return false;
+        }
+        return true;
+    }
+
+    /** Seconds left on a lease (someone else's: the leader's), or -1 when it no longer exists. */
+    public long remainingTtl(long leaseId) {
+        long ttl = await(client.getLeaseClient().timeToLive(leaseId, LeaseOption.DEFAULT), "read a lease").getTTL();
+        return ttl <= 0 ? -1 : ttl;
+    }
+
+    public long lease() {
+        return lease;
+    }
+
+    /** Creates the leader key on this agent's lease if nobody holds it. True if this agent now holds it. */
+    public boolean acquireLeader(long leaseId) {
+        ByteSequence key = bytes(keys.leader());
+        TxnResponse response = await(client.getKVClient().txn()
+                .If(new Cmp(key, Cmp.Op.EQUAL, CmpTarget.createRevision(0)))
+                .Then(Op.put(key, bytes(name), PutOption.builder().withLeaseId(leaseId).build()))
+                .commit(), "create the leader key");
+        return response.isSucceeded();
+    }
+
+    /** Deletes the leader key if this agent holds it. */
+    public boolean releaseLeader() {
+        ByteSequence key = bytes(keys.leader());
+        TxnResponse response = await(client.getKVClient().txn()
+                .If(new Cmp(key, Cmp.Op.EQUAL, CmpTarget.value(bytes(name))))
+                .Then(Op.delete(key, DeleteOption.DEFAULT))
+                .commit(), "delete the leader key");
+        return response.isSucceeded();
+    }
+
+    /** Writes a key on this agent's lease (its member key). */
+    public void putOnLease(String key, String value, long leaseId) {
+        await(client.getKVClient().put(bytes(key), bytes(value), PutOption.builder().withLeaseId(leaseId).build()),
+                "write " + key);
+    }
+
+    public void put(String key, String value) {
+        await(client.getKVClient().put(bytes(key), bytes(value)), "write " + key);
+    }
+
+    /** Creates a key that does not exist yet; false if it does. */
+    public boolean create(String key, String value) {
+        ByteSequence k = bytes(key);
+        return await(client.getKVClient().txn()
+                .If(new Cmp(k, Cmp.Op.EQUAL, CmpTarget.createRevision(0)))
+                .Then(Op.put(k, bytes(value), PutOption.DEFAULT))
+                .commit(), "create " + key).isSucceeded();
+    }
+
+    /** Writes a key only while this agent holds the leader key (status, history, sync, config). */
+    public boolean putIfLeader(String key, String value) {
+        ByteSequence leader = bytes(keys.leader());
+        return await(client.getKVClient().txn()
+                .If(new Cmp(leader, Cmp.Op.EQUAL, CmpTarget.value(bytes(name))))
+                .Then(Op.put(bytes(key), bytes(value), PutOption.DEFAULT))
+                .commit(), "write " + key).isSucceeded();
+    }
+
+    public void delete(String key) {
+        await(client.getKVClient().delete(bytes(key)), "delete " + key);
+    }
+
+    /** Gives the lease back: the member key (and the leader key, if on it) go at once. */
+    public void revokeLease() {
+        long current = lease;
+        if (current != 0) {
+            lease = 0;
+            try {
+                await(client.getLeaseClient().revoke(current), "revoke the lease");
+            } catch (DcsException e) {
+                LOG.warn("Could not revoke lease {}: {}", Long.toHexString(current), e.getMessage());
+            }
+        }
+    }
+
+    /**
+     * Calls {@code onChange} with the changed keys (a deleted one prefixed with {@code -}) on every change under the prefix, from {@code revision + 1}. A watch that
+     * fails (etcd restarted, replaced, compacted) is dropped; the caller re-watches after its next read.
+     */
+    public synchronized void watch(long revision, java.util.function.Consumer<List<String>> onChange, Runnable onFailure) {
+        unwatch();
+        watcher = client.getWatchClient().watch(bytes(keys.prefix()),
+                WatchOption.builder().isPrefix(true).withRevision(revision + 1).build(),
+                response -> onChange.accept(response.getEvents().stream()
+                        .map(e -> (e.getEventType() == io.etcd.jetcd.watch.WatchEvent.EventType.DELETE ? "-" : "")
+                                + text(e.getKeyValue().getKey()))
+                        .toList()),
+                error -> onFailure.run(),
+                onFailure);
+    }
+
+    public synchronized void unwatch() {
+        if (watcher != null) {
+            watcher.close();
+            watcher = null;
+        }
+    }
+
+    @Override
+    public void close() {
+        unwatch();
+        client.close();
+    }
+
+    private void forgetLease(long current) {
+        if (lease == current) {
+            lease = 0;
+            LOG.warn("Lease {} is gone (expired, or etcd lost it); its keys are gone with it", Long.toHexString(current));
+        }
+    }
+
+    private static boolean notFound(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            String message = String.valueOf(t.getMessage());
+            if (message.contains("lease not found") || message.contains("NOT_FOUND")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private <T> T await(CompletableFuture<T> future, String what) {
+        try {
+            return future.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            future.cancel(true);
+            throw new DcsException("etcd: " + what + ": no answer within " + timeout.toMillis() + " ms", e);
+        } catch (ExecutionException e) {
+            throw new DcsException("etcd: " + what + ": " + e.getCause(), e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new DcsException("etcd: " + what + ": interrupted", e);
+        }
+    }
+
+    static ByteSequence bytes(String text) {
+        return ByteSequence.from(text, StandardCharsets.UTF_8);
+    }
+
+    static String text(ByteSequence bytes) {
+        return bytes.toString(StandardCharsets.UTF_8);
+    }
+}

@@ -1,0 +1,142 @@
+package io.pgwarden.agent.local;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A cluster of agents on loopback, each its own process sharing nothing but etcd: what the demo, the
+ * failover benchmark and the tests run. Writes one node YAML per member under {@code baseDir}, starts
+ * {@code java io.pgwarden.agent.AgentMain -c nodeN.yml} with this JVM's class path, and stops them
+ * (SIGTERM, then SIGKILL) on {@link #close()}. Agents also exit on their own when this JVM dies.
+ */
+public final class LocalCluster implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(LocalCluster.class);
+
+    /**
+     * @param synchronousMode off, on or quorum
+     * @param parameters      extra cluster-wide postgresql parameters
+     */
+    public record Options(String scope, int nodes, int ttl, int loopWait, int retryTimeout, String synchronousMode,
+                          boolean synchronousModeStrict, int primaryStartTimeout, Map<String, Object> parameters,
+                          Map<String, Map<String, Object>> tags) {
+
+        public static Options defaults(String scope) {
+            return new Options(scope, 3, 10, 2, 3, "on", false, 10, Map.of(), Map.of());
+        }
+
+        public Options withTiming(int ttl, int loopWait, int retryTimeout) {
+            return new Options(scope, nodes, ttl, loopWait, retryTimeout, synchronousMode, synchronousModeStrict,
+                    primaryStartTimeout, parameters, tags);
+        }
+
+        public Options withSynchronousMode(String mode, boolean strict) {
+            return new Options(scope, nodes, ttl, loopWait, retryTimeout, mode, strict, primaryStartTimeout, parameters, tags);
+        }
+
+        public Options withNodes(int count) {
+            return new Options(scope, count, ttl, loopWait, retryTimeout, synchronousMode, synchronousModeStrict,
+                    primaryStartTimeout, parameters, tags);
+        }
+
+        public Options withTags(String node, Map<String, Object> nodeTags) {
+            Map<String, Map<String, Object>> all = new LinkedHashMap<>(tags);
+            all.put(node, nodeTags);
+            return new Options(scope, nodes, ttl, loopWait, retryTimeout, synchronousMode, synchronousModeStrict,
+                    primaryStartTimeout, parameters, all);
+        }
+    }
+
+    private final Path baseDir;
+    private final Options options;
+    private final Map<String, AgentProcess> nodes = new LinkedHashMap<>();
+    private final List<String> etcd;
+
+    private LocalCluster(Path baseDir, Options options, List<String> etcd) {
+        this.baseDir = baseDir;
+        this.options = options;
+        this.etcd = List.copyOf(etcd);
+    }
+
+    /**
+     * Writes the node files ({@code node1} ... on free loopback ports) without starting anything.
+     *
+     * @param ports picks a free port; called twice per node (PostgreSQL, REST)
+     */
+    public static LocalCluster create(Path baseDir, List<String> etcd, Options options, PortPicker ports) {
+        LocalCluster cluster = new LocalCluster(baseDir, options, etcd);
+        for (int i = 1; i <= options.nodes(); i++) {
+            String name = "node" + i;
+            int pgPort = ports.next();
+            int restPort = ports.next();
+            Path config = baseDir.resolve(name + ".yml");
+            try {
+                Files.createDirectories(baseDir);
+                Files.writeString(config, NodeYaml.render(name, options, etcd, pgPort, restPort,
+                        baseDir.resolve(name).resolve("data"), options.tags().getOrDefault(name, Map.of())));
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot write " + config, e);
+            }
+            cluster.nodes.put(name, new AgentProcess(name, config, baseDir.resolve(name + ".log"), pgPort, restPort,
+                    baseDir.resolve(name).resolve("data")));
+        }
+        return cluster;
+    }
+
+    /** Something that hands out free TCP ports on 127.0.0.1. */
+    public interface PortPicker {
+        int next();
+    }
+
+    public void startAll() {
+        nodes.values().forEach(AgentProcess::start);
+    }
+
+    public AgentProcess node(String name) {
+        AgentProcess node = nodes.get(name);
+        if (node == null) {
+            throw new IllegalArgumentException("no node " + name + " in " + nodes.keySet());
+        }
+        return node;
+    }
+
+    public List<AgentProcess> nodes() {
+        return Collections.unmodifiableList(new ArrayList<>(nodes.values()));
+    }
+
+    public Options options() {
+        return options;
+    }
+
+    public List<String> etcd() {
+        return etcd;
+    }
+
+    public Path baseDir() {
+        return baseDir;
+    }
+
+    /** Stops every agent cleanly (each stops its PostgreSQL), then kills what is left. */
+    @Override
+    public void close() {
+        for (AgentProcess node : nodes.values()) {
+            node.thawQuietly();
+            node.terminate();
+        }
+        for (AgentProcess node : nodes.values()) {
+            node.awaitExit(Duration.ofSeconds(30));
+            node.killEverything();
+        }
+        LOG.info("Stopped the agents of {}", options.scope());
+    }
+}

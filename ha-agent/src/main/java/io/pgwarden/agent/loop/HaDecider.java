@@ -1,0 +1,159 @@
+package io.pgwarden.agent.loop;
+
+import io.pgwarden.discovery.patroni.ConnUrl;
+import io.pgwarden.discovery.patroni.MemberData;
+import io.pgwarden.discovery.patroni.PatroniCluster;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalLong;
+
+/**
+ * The HA decision: one observation in, one action out, no side effects. The rules, in order:
+ * a node never stays writable past its renew deadline or without the key; a node with no data
+ * initializes or clones; the key holder leads (or promotes, or restarts); everyone else follows the
+ * key holder, rewinding first when it was a primary on an older timeline; with no key, the healthy,
+ * fresh, allowed nodes run for it.
+ */
+public final class HaDecider {
+
+    public Action decide(Observation o) {
+        LocalState local = o.local();
+        if (o.cluster().isEmpty()) {
+            if (local.runningPrimary() && o.pastRenewDeadline()) {
+                return new Action.Demote("etcd has not answered for " + o.sinceRenewal().toMillis()
+                        + " ms, the lease may be ending", true);
+            }
+            return new Action.Wait("etcd is not answering");
+        }
+        PatroniCluster cluster = o.cluster().get();
+        Optional<String> leader = cluster.leader();
+
+        if (!local.hasData()) {
+            if (cluster.initialize().isEmpty() && leader.isEmpty()) {
+                return new Action.Initialize();
+            }
+            return cloneSource(cluster, o.me())
+                    .<Action>map(Action.Clone::new)
+                    .orElse(new Action.Wait("waiting for a running leader to clone from"));
+        }
+
+        if (leader.isPresent() && leader.get().equals(o.me())) {
+            return asKeyHolder(o, cluster, local);
+        }
+        if (leader.isPresent()) {
+            return asFollower(o, cluster, local, leader.get());
+        }
+        return withoutLeader(o, cluster, local);
+    }
+
+    private Action asKeyHolder(Observation o, PatroniCluster cluster, LocalState local) {
+        if (o.pastRenewDeadline()) {
+            return local.runningPrimary()
+                    ? new Action.Demote("could not renew the lease for " + o.sinceRenewal().toMillis() + " ms", true)
+                    : new Action.Wait("the lease is not renewed; not starting");
+        }
+        Optional<String> stale = StaleCheck.whyStale(local, cluster);
+        if (stale.isPresent() && !local.runningPrimary()) {
+            return new Action.ReleaseKey("this node is stale: " + stale.get());
+        }
+        if (!local.running()) {
+            return new Action.StartPrimary();
+        }
+        if (local.inRecovery()) {
+            return new Action.Promote();
+        }
+        return new Action.Lead();
+    }
+
+    private Action asFollower(Observation o, PatroniCluster cluster, LocalState local, String leader) {
+        if (local.runningPrimary()) {
+            return new Action.Demote(leader + " holds the leader key", false);
+        }
+        MemberData leaderData = cluster.members().get(leader);
+        if (leaderData == null) {
+            return new Action.Wait("leader " + leader + " has no member key yet");
+        }
+        if (!local.running()) {
+            long leaderTimeline = leaderData.timelineValue().orElse(0);
+            if (!local.inRecovery() && local.timeline() > 0 && leaderTimeline > local.timeline()) {
+                return new Action.Rewind(leader);
+            }
+            return new Action.StartStandby(leader);
+        }
+        if (leaseEnding(o)) {
+            return local.following() == null ? new Action.Wait("leader " + leader + "'s lease is ending")
+                    : new Action.Detach(leader);
+        }
+        String address = address(leaderData);
+        if (!address.equals(local.following())) {
+            return new Action.Follow(leader);
+        }
+        return new Action.Replicate(leader);
+    }
+
+    private Action withoutLeader(Observation o, PatroniCluster cluster, LocalState local) {
+        if (local.runningPrimary()) {
+            if (!o.pastRenewDeadline() && StaleCheck.whyStale(local, cluster).isEmpty()) {
+                return new Action.Reacquire();
+            }
+            return new Action.Demote("the leader key is gone", !o.pastRenewDeadline() ? false : true);
+        }
+        if (!local.running()) {
+            return new Action.StartStandby(null);
+        }
+        if (cluster.paused()) {
+            return new Action.Wait("paused: no automatic failover");
+        }
+        return whyNotCandidate(o, cluster, local)
+                .<Action>map(Action.Wait::new)
+                .orElse(new Action.Elect());
+    }
+
+    /** Why this node may not run for leader now, or empty when it may. */
+    static Optional<String> whyNotCandidate(Observation o, PatroniCluster cluster, LocalState local) {
+        if (!o.mayBePromoted()) {
+            return Optional.of("no leader; this node is tagged not to be promoted");
+        }
+        if (!local.answering()) {
+            return Optional.of("no leader; this node's PostgreSQL is not answering yet");
+        }
+        Optional<String> stale = StaleCheck.whyStale(local, cluster);
+        if (stale.isPresent()) {
+            return Optional.of("no leader; this node may not lead: " + stale.get());
+        }
+        OptionalLong last = cluster.lastLeaderLsn();
+        if (last.isPresent() && last.getAsLong() - local.lsn() > o.maximumLagOnFailover()) {
+            return Optional.of("no leader; this node is " + (last.getAsLong() - local.lsn())
+                    + " bytes behind the last leader position, more than maximum_lag_on_failover");
+        }
+        if (o.syncMode() != SyncMode.OFF && cluster.sync().isPresent()
+                && !cluster.sync().get().syncStandbys().contains(o.me())) {
+            return Optional.of("no leader; this node was not a synchronous standby");
+        }
+        return Optional.empty();
+    }
+
+    /** A standby leaves a leader whose lease will end before the leader could renew it. */
+    private static boolean leaseEnding(Observation o) {
+        OptionalLong remaining = o.leaderLeaseRemaining();
+        return remaining.isPresent() && remaining.getAsLong() * 1000 < o.timing().retryTimeout().toMillis();
+    }
+
+    /** A running member tagged clonefrom, else the leader; never this node. */
+    static Optional<String> cloneSource(PatroniCluster cluster, String me) {
+        Optional<String> leader = cluster.leader().filter(l -> cluster.members().containsKey(l));
+        for (Map.Entry<String, MemberData> member : cluster.members().entrySet()) {
+            MemberData data = member.getValue();
+            if (!member.getKey().equals(me) && data.tag("clonefrom") && "running".equals(data.state())) {
+                return Optional.of(member.getKey());
+            }
+        }
+        return leader.filter(l -> !l.equals(me)).filter(l -> "running".equals(cluster.members().get(l).state()));
+    }
+
+    /** {@code host:port} of a member's PostgreSQL, as its conn_url says. */
+    public static String address(MemberData member) {
+        ConnUrl url = member.address();
+        return url.host() + ":" + url.port();
+    }
+}

@@ -1,0 +1,26 @@
+package io.pgwarden.agent.loop;
+
+/**
+ * What the agent knows of its own PostgreSQL at one loop.
+ *
+ * @param hasData     a data directory exists
+ * @param running     the postmaster is alive
+ * @param answering   it answered a query just now (false while starting or in crash recovery)
+ * @param inRecovery  it runs (or, stopped, last ran) as a standby
+ * @param timeline    its timeline (from the server, or from pg_control when stopped); 0 unknown
+ * @param lsn         its WAL position: written on a primary, received/replayed on a standby, the last
+ *                    checkpoint when stopped
+ * @param following   {@code host:port} its primary_conninfo points at; null when it follows nobody
+ */
+public record LocalState(boolean hasData, boolean running, boolean answering, boolean inRecovery, long timeline,
+                         long lsn, String following) {
+
+    public static LocalState noData() {
+        return new LocalState(false, false, false, false, 0, 0, null);
+    }
+
+    /** Running and writable: a primary. */
+    public boolean runningPrimary() {
+        return running && !inRecovery;
+    }
+}

@@ -1,0 +1,17 @@
+package io.pgwarden.agent.loop;
+
+/**
+ * What a member said of itself over its REST API during an election.
+ *
+ * @param reachable        it answered in time; an unreachable member is not compared
+ * @param runningPrimary   its PostgreSQL runs writable
+ * @param eligible         it could be promoted (running, not nofailover, priority above 0)
+ * @param lsn              its WAL position (received/replayed on a standby)
+ */
+public record PeerReport(String name, boolean reachable, boolean runningPrimary, boolean eligible, long lsn,
+                         int failoverPriority) {
+
+    public static PeerReport unreachable(String name) {
+        return new PeerReport(name, false, false, false, 0, 0);
+    }
+}
