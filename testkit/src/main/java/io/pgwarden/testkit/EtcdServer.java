@@ -38,6 +38,8 @@ public final class EtcdServer implements AutoCloseable {
     // The v3 JSON gateway answers base64 values, which need no unescaping.
     private static final Pattern VALUE = Pattern.compile("\"value\"\\s*:\\s*\"([A-Za-z0-9+/=]*)\"");
 
+    private final Path binary;
+    private final String clusterToken;
     private final Process process;
     private final Path tempDir;
     private final Reaper reaper;
@@ -47,7 +49,10 @@ public final class EtcdServer implements AutoCloseable {
     private boolean paused;
     private boolean closed;
 
-    private EtcdServer(Process process, Path tempDir, Reaper reaper, int clientPort, int peerPort) {
+    private EtcdServer(Path binary, String clusterToken, Process process, Path tempDir, Reaper reaper, int clientPort,
+            int peerPort) {
+        this.binary = binary;
+        this.clusterToken = clusterToken;
         this.process = process;
         this.tempDir = tempDir;
         this.reaper = reaper;
@@ -65,6 +70,10 @@ public final class EtcdServer implements AutoCloseable {
     }
 
     static EtcdServer start(Path binary) {
+        return start(binary, FreePorts.next(), FreePorts.next(), newClusterToken());
+    }
+
+    private static EtcdServer start(Path binary, int clientPort, int peerPort, String clusterToken) {
         if (!Files.isExecutable(binary)) {
             throw new IllegalStateException("etcd binary " + binary + " not found; install the Debian package " + PACKAGE);
         }
@@ -78,8 +87,6 @@ public final class EtcdServer implements AutoCloseable {
             deleteQuietly(tempDir);
             throw e;
         }
-        int clientPort = FreePorts.next();
-        int peerPort = FreePorts.next();
         String clientUrl = url(clientPort);
         String peerUrl = url(peerPort);
         // setsid: its own session, so Ctrl-C in the demo's terminal reaches the JVM (which closes this) only.
@@ -92,7 +99,7 @@ public final class EtcdServer implements AutoCloseable {
                 "--initial-advertise-peer-urls", peerUrl,
                 "--initial-cluster", "etcd0=" + peerUrl,
                 "--initial-cluster-state", "new",
-                "--initial-cluster-token", "pgwarden-" + UUID.randomUUID(),
+                "--initial-cluster-token", clusterToken,
                 "--logger", "zap",
                 "--log-outputs", "stderr"))
                 .directory(tempDir.toFile())
@@ -112,7 +119,7 @@ public final class EtcdServer implements AutoCloseable {
             deleteQuietly(tempDir);
             throw new UncheckedIOException("could not start etcd", e);
         }
-        EtcdServer server = new EtcdServer(process, tempDir, reaper, clientPort, peerPort);
+        EtcdServer server = new EtcdServer(binary, clusterToken, process, tempDir, reaper, clientPort, peerPort);
         OpenFixtures.add(server);
         try {
             server.awaitHealthy();
@@ -122,6 +129,31 @@ public final class EtcdServer implements AutoCloseable {
         }
         LOG.info("Started etcd on {} in {}", clientUrl, tempDir);
         return server;
+    }
+
+    /**
+     * Kills this etcd, deletes its data and starts a new, empty one on the same ports under a new
+     * cluster token: what clients see when etcd is wiped or replaced at the same address (revisions
+     * start again from 1, the cluster id changes). This server stays closed; use the one returned.
+     */
+    public EtcdServer replaceWithEmpty() {
+        close();
+        EtcdServer replacement = start(binary, clientPort, peerPort, newClusterToken());
+        LOG.info("Replaced etcd on {} with an empty one (new cluster id)", clientUrl());
+        return replacement;
+    }
+
+    /**
+     * Kills this etcd, deletes its data and starts it again, empty, with the same ports, name and
+     * cluster token: an etcd wiped and restarted by its service manager. Revisions start again from 1
+     * but the cluster id stays the same (etcd derives it from the peer URLs and the token). This
+     * server stays closed; use the one returned.
+     */
+    public EtcdServer wipeAndRestart() {
+        close();
+        EtcdServer restarted = start(binary, clientPort, peerPort, clusterToken);
+        LOG.info("Wiped etcd on {} and started it again, empty (same cluster id)", clientUrl());
+        return restarted;
     }
 
     /** {@code http://127.0.0.1:PORT}. */
@@ -283,6 +315,10 @@ public final class EtcdServer implements AutoCloseable {
         } catch (IOException e) {
             return "(no log: " + e + ")";
         }
+    }
+
+    private static String newClusterToken() {
+        return "pgwarden-" + UUID.randomUUID();
     }
 
     private static String url(int port) {

@@ -58,6 +58,53 @@ class EtcdServerIT {
         assertThat(etcd.dataDir().getParent()).doesNotExist();
     }
 
+    @Test
+    void replaceWithEmptyStartsAFreshStoreAtTheSameAddress() {
+        EtcdServer old = EtcdServer.start();
+        EtcdServer fresh = null;
+        try {
+            etcdctl(old, "put", "/service/demo/leader", "pg0");
+            String oldCluster = etcdctl(old, "endpoint", "status", "--write-out=fields").stdout();
+            fresh = old.replaceWithEmpty();
+            assertThat(old.isRunning()).isFalse();
+            assertThat(fresh.clientUrl()).isEqualTo(old.clientUrl());
+            assertThat(fresh.peerPort()).isEqualTo(old.peerPort());
+            assertThat(fresh.get("/service/demo/leader")).isEmpty();
+            String newCluster = etcdctl(fresh, "endpoint", "status", "--write-out=fields").stdout();
+            assertThat(field(newCluster, "ClusterID")).isNotEqualTo(field(oldCluster, "ClusterID"));
+        } finally {
+            old.close();
+            if (fresh != null) {
+                fresh.close();
+            }
+        }
+    }
+
+    @Test
+    void wipeAndRestartKeepsTheClusterIdButNotTheData() {
+        EtcdServer old = EtcdServer.start();
+        EtcdServer wiped = null;
+        try {
+            etcdctl(old, "put", "/service/demo/leader", "pg0");
+            String oldStatus = etcdctl(old, "endpoint", "status", "--write-out=fields").stdout();
+            wiped = old.wipeAndRestart();
+            assertThat(wiped.clientUrl()).isEqualTo(old.clientUrl());
+            assertThat(wiped.get("/service/demo/leader")).isEmpty();
+            String newStatus = etcdctl(wiped, "endpoint", "status", "--write-out=fields").stdout();
+            assertThat(field(newStatus, "ClusterID")).isEqualTo(field(oldStatus, "ClusterID"));
+            assertThat(field(newStatus, "Revision")).isEqualTo("\"Revision\" : 1");
+        } finally {
+            old.close();
+            if (wiped != null) {
+                wiped.close();
+            }
+        }
+    }
+
+    private static String field(String fields, String name) {
+        return fields.lines().filter(l -> l.startsWith("\"" + name + "\"")).findFirst().orElseThrow();
+    }
+
     private String health(EtcdServer etcd) throws IOException, InterruptedException {
         HttpRequest request = HttpRequest.newBuilder(URI.create(etcd.clientUrl() + "/health"))
                 .timeout(Duration.ofMillis(700)).build();

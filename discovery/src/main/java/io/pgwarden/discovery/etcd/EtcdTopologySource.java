@@ -3,6 +3,7 @@ package io.pgwarden.discovery.etcd;
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
 import io.etcd.jetcd.KeyValue;
+import io.etcd.jetcd.Response;
 import io.etcd.jetcd.Watch;
 import io.etcd.jetcd.common.exception.CompactedException;
 import io.etcd.jetcd.kv.GetResponse;
@@ -59,6 +60,14 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * ends (compaction, a stream error, a reconnect), it is dropped and the prefix re-listed, and a new
  * watch starts from the new revision.
  *
+ * <p>A new store: when etcd is wiped or replaced at the same address, revisions start again from 1,
+ * and a watch resumed from our old revision would wait for a future that may never come while reads
+ * look older than what we hold. A read that comes from another cluster id, or that was sent after we
+ * applied revision R and answers below R (impossible for a linearizable read of one store), shows a
+ * new store: the remembered revision is dropped, the read's listing replaces everything and a new
+ * watch starts from its revision. A watch answered by another cluster id is dropped and leads to such
+ * a read; so does a watch that etcd ends for any reason (a future or compacted revision among them).
+ *
  * <p>Isolation: reachability counts only linearizable reads (they need the etcd leader and a quorum;
  * a watch can stay quiet forever on a partitioned etcd member), and a read counts from the moment it
  * was sent. When no read sent in the last {@code isolationTimeout} has succeeded, a timer publishes the
@@ -97,7 +106,9 @@ public final class EtcdTopologySource implements TopologySource {
 
     // Confined to the scheduler thread.
     private final Map<String, String> kvs = new TreeMap<>();
-    private long revision;
+    private long revision; // 0 until a read was applied
+    private long clusterId; // of the store that revision counts in
+    private long storeEpoch; // bumped whenever a new store is adopted
     private Watch.Watcher watcher;
     private long watchGeneration;
     private boolean readInFlight;
@@ -253,6 +264,8 @@ public final class EtcdTopologySource implements TopologySource {
     private void read() {
         readInFlight = true;
         long sentNanos = System.nanoTime();
+        long appliedAtSend = revision;
+        long epochAtSend = storeEpoch;
         CompletableFuture<GetResponse> response;
         try {
             response = client.getKVClient()
@@ -264,10 +277,10 @@ public final class EtcdTopologySource implements TopologySource {
             return;
         }
         response.orTimeout(isolationNanos, TimeUnit.NANOSECONDS)
-                .whenComplete((r, e) -> onScheduler(() -> onRead(sentNanos, r, e)));
+                .whenComplete((r, e) -> onScheduler(() -> onRead(sentNanos, appliedAtSend, epochAtSend, r, e)));
     }
 
-    private void onRead(long sentNanos, GetResponse response, Throwable error) {
+    private void onRead(long sentNanos, long appliedAtSend, long epochAtSend, GetResponse response, Throwable error) {
         readInFlight = false;
         if (closed) {
             return;
@@ -286,13 +299,23 @@ public final class EtcdTopologySource implements TopologySource {
             everRead = true;
             armIsolationTimer(budget);
         }
-        long readRevision = response.getHeader().getRevision();
+        Response.Header header = response.getHeader();
+        long readRevision = header.getRevision();
+        String newStore = newStore(header, appliedAtSend, epochAtSend);
+        if (newStore != null) {
+            log.warn("etcd at {} is a new store ({}): forgetting revision {}, listing {} again at revision {}",
+                    settings.endpoints(), newStore, revision, keys.prefix(), readRevision);
+            dropWatch(); // it waits for our old revision, which the new store may never reach
+            revision = 0;
+            storeEpoch++;
+        }
         if (readRevision >= revision) {
             kvs.clear();
             for (KeyValue kv : response.getKvs()) {
                 kvs.put(text(kv.getKey()), text(kv.getValue()));
             }
             revision = readRevision;
+            clusterId = header.getClusterId();
         }
         if (watcher == null) {
             startWatch();
@@ -311,6 +334,23 @@ public final class EtcdTopologySource implements TopologySource {
             cancel(earlyRead);
             earlyRead = scheduler.schedule(this::tick, Math.max(0, sendBy), TimeUnit.NANOSECONDS);
         }
+    }
+
+    /**
+     * Why the store that answered {@code header} is not the one {@link #revision} counts in, or null
+     * when it is. The revision rule holds only for reads sent since the current store was adopted.
+     */
+    private String newStore(Response.Header header, long appliedAtSend, long epochAtSend) {
+        if (revision == 0) {
+            return null; // nothing applied yet
+        }
+        if (header.getClusterId() != clusterId) {
+            return "cluster id " + Long.toHexString(clusterId) + " -> " + Long.toHexString(header.getClusterId());
+        }
+        if (epochAtSend == storeEpoch && header.getRevision() < appliedAtSend) {
+            return "revision " + header.getRevision() + " below the " + appliedAtSend + " applied before the read";
+        }
+        return null;
     }
 
     private void armIsolationTimer(long delayNanos) {
@@ -357,6 +397,16 @@ public final class EtcdTopologySource implements TopologySource {
 
     private void onWatch(long generation, WatchResponse response) {
         if (closed || generation != watchGeneration) {
+            return;
+        }
+        long answeredBy = response.getHeader().getClusterId();
+        if (revision != 0 && answeredBy != 0 && answeredBy != clusterId) {
+            log.info("Watch on {} answered by etcd cluster {} instead of {}; listing the prefix again", keys.prefix(),
+                    Long.toHexString(answeredBy), Long.toHexString(clusterId));
+            dropWatch();
+            if (!readInFlight) {
+                read(); // sees the new cluster id and adopts the new store
+            }
             return;
         }
         boolean changed = false;

@@ -307,7 +307,7 @@ class EtcdTopologySourceIT {
         return ByteSequence.from(s, StandardCharsets.UTF_8);
     }
 
-    private static String member(int port, String role, long xlog, int timeline) {
+    static String member(int port, String role, long xlog, int timeline) {
         return "{\"conn_url\":\"postgres://127.0.0.1:" + port + "/postgres\",\"api_url\":\"http://127.0.0.1:1"
                 + port + "/patroni\",\"state\":\"running\",\"role\":\"" + role + "\",\"version\":\"3.0.2\","
                 + "\"xlog_location\":" + xlog + ",\"timeline\":" + timeline + "}";
