@@ -1,0 +1,194 @@
+package io.pgwarden.agent.config;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/** The rules a loaded {@link AgentConfig} must meet; the first broken one throws. */
+final class AgentConfigValidator {
+
+    static final int MIN_TTL = 4;
+    static final int MIN_LOOP_WAIT = 1;
+    static final int MIN_RETRY_TIMEOUT = 1;
+
+    private static final Set<String> SYNCHRONOUS_MODES = Set.of("off", "on", "quorum");
+    private static final Set<String> WATCHDOG_MODES = Set.of("off", "automatic", "required");
+    private static final Set<String> WILDCARDS = Set.of("0.0.0.0", "*", "::", "[::]");
+    private static final Pattern ETCD_URL = Pattern.compile("http://([^/:\\[\\]]+|\\[[0-9A-Fa-f:.]+]):(\\d{1,5})/?");
+
+    /** Settings the agent writes itself; a value in the file would fight it. Names are lower case. */
+    private static final Map<String, String> OWNED_PARAMETERS = Map.of(
+            "listen_addresses", "is set by the agent from postgresql.listen",
+            "port", "is set by the agent from postgresql.listen",
+            "hba_file", "is set by the agent, which writes pg_hba.conf from postgresql.pg_hba",
+            "primary_conninfo", "is set by the agent to follow the current leader",
+            "primary_slot_name", "is set by the agent to follow the current leader",
+            "synchronous_standby_names", "is set by the agent from bootstrap.dcs.synchronous_mode");
+
+    private final Checker check;
+
+    AgentConfigValidator(Checker check) {
+        this.check = check;
+    }
+
+    void validate(AgentConfig config) {
+        // Both end up in etcd key paths: /<namespace>/<scope>/members/<name>.
+        check.required(config.name(), "name");
+        check.that(!config.name().contains("/"), "name", "must not contain '/', got '" + config.name() + "'");
+        check.required(config.scope(), "scope");
+        check.that(!config.scope().contains("/"), "scope", "must not contain '/', got '" + config.scope() + "'");
+        etcd(config.etcd());
+        timing("", config.ttl(), config.loopWait(), config.retryTimeout(), null);
+        postgresql(config.postgresql());
+        restapi(config.restapi());
+        check.that(config.tags().failoverPriority() >= 0, "tags.failover_priority",
+                () -> "must be 0 (never promoted) or more, got " + config.tags().failoverPriority());
+        bootstrap(config.bootstrap(), config);
+        watchdog(config.watchdog(), config);
+    }
+
+    private void etcd(AgentConfig.Etcd etcd) {
+        check.that(!etcd.hosts().isEmpty(), "etcd.hosts", "must list at least one http://host:port");
+        for (int i = 0; i < etcd.hosts().size(); i++) {
+            String key = "etcd.hosts[" + i + "]";
+            String url = etcd.hosts().get(i);
+            check.that(!url.startsWith("https://"), key,
+                    "https:// (TLS to etcd) is not supported yet; use http://host:port, got '" + url + "'");
+            Matcher m = ETCD_URL.matcher(url);
+            check.that(m.matches() && port(m.group(2)), key, () -> "must be http://host:port, got '" + url + "'");
+        }
+    }
+
+    private static boolean port(String digits) {
+        int port = Integer.parseInt(digits);
+        return port >= 1 && port <= 65535;
+    }
+
+    /**
+     * The leader must be able to retry etcd for retry_timeout, twice, and still have loop_wait of slack
+     * before its lease ends; otherwise a leader that is merely slow loses the key to a healthy
+     * replica. {@code prefix} is "" or "bootstrap.dcs."; {@code fallback} names where missing values
+     * come from.
+     */
+    private void timing(String prefix, int ttl, int loopWait, int retryTimeout, String fallback) {
+        check.atLeast(ttl, MIN_TTL, prefix + "ttl");
+        check.atLeast(loopWait, MIN_LOOP_WAIT, prefix + "loop_wait");
+        check.atLeast(retryTimeout, MIN_RETRY_TIMEOUT, prefix + "retry_timeout");
+        int worstRenewal = loopWait + 2 * retryTimeout;
+        check.that(worstRenewal <= ttl, prefix + "ttl", () -> "loop_wait + 2 * retry_timeout must not exceed ttl, got"
+                + " loop_wait " + loopWait + " + 2 * retry_timeout " + retryTimeout + " = " + worstRenewal
+                + " > ttl " + ttl + (fallback == null ? "" : " (" + fallback + ")"));
+    }
+
+    private void postgresql(AgentConfig.Postgresql pg) {
+        check.required(pg.dataDir(), "postgresql.data_dir");
+        check.that(pg.dataDir().isAbsolute(), "postgresql.data_dir",
+                () -> "must be an absolute path (or relative to the config file), got '" + pg.dataDir() + "'");
+        Path pgCtl = pg.binDir().resolve("pg_ctl");
+        check.that(Files.isRegularFile(pgCtl) && Files.isExecutable(pgCtl), "postgresql.bin_dir",
+                () -> "must hold PostgreSQL's programs, but " + pgCtl + " is missing or not executable");
+        hostPort(pg.listen(), "postgresql.listen");
+        reachable(pg.connectAddress(), "postgresql.connect_address");
+        parameters(pg.parameters(), "postgresql.parameters");
+        for (int i = 0; i < pg.pgHba().size(); i++) {
+            check.that(!pg.pgHba().get(i).isBlank(), "postgresql.pg_hba[" + i + "]", "must be a pg_hba.conf line");
+        }
+        user(pg.superuser(), "postgresql.superuser");
+        user(pg.replication(), "postgresql.replication");
+        user(pg.rewind(), "postgresql.rewind");
+        check.required(pg.osUser(), "postgresql.os_user");
+        check.atLeast(pg.primaryStartTimeout(), 0, "postgresql.primary_start_timeout");
+    }
+
+    private void parameters(Map<String, Object> parameters, String prefix) {
+        for (Map.Entry<String, Object> e : parameters.entrySet()) {
+            String key = prefix + "." + e.getKey();
+            Object value = e.getValue();
+            check.that(value != null, key, "needs a value");
+            check.that(!(value instanceof Map<?, ?>) && !(value instanceof List<?>), key,
+                    "must be a single value (string, number or boolean), not a list or a mapping");
+            String owner = OWNED_PARAMETERS.get(e.getKey().toLowerCase(Locale.ROOT));
+            check.that(owner == null, key, () -> owner + "; remove it from " + prefix);
+        }
+    }
+
+    private void user(AgentConfig.User user, String key) {
+        check.that(!user.username().isBlank(), key + ".username", "must not be empty");
+    }
+
+    private void restapi(AgentConfig.RestApi api) {
+        hostPort(api.listen(), "restapi.listen");
+        reachable(api.connectAddress(), "restapi.connect_address");
+    }
+
+    private void hostPort(String value, String key) {
+        try {
+            HostPort.host(value);
+            HostPort.port(value);
+        } catch (IllegalArgumentException e) {
+            throw check.fail(key, e.getMessage());
+        }
+        check.that(!HostPort.host(value).isBlank(), key, () -> "not host:port: '" + value + "'");
+    }
+
+    /** Others dial this address: a wildcard bind address (the default follows listen) is no use to them. */
+    private void reachable(String value, String key) {
+        hostPort(value, key);
+        check.that(!WILDCARDS.contains(HostPort.host(value)), key,
+                () -> "must be an address others can reach, not the wildcard '" + value
+                        + "' (set it explicitly when listen binds all addresses)");
+    }
+
+    private void bootstrap(AgentConfig.Bootstrap bootstrap, AgentConfig config) {
+        for (int i = 0; i < bootstrap.initdb().size(); i++) {
+            check.that(!bootstrap.initdb().get(i).isBlank(), "bootstrap.initdb[" + i + "]", "must be an initdb option");
+        }
+        AgentConfig.Dcs dcs = bootstrap.dcs();
+        if (dcs.ttl() != null || dcs.loopWait() != null || dcs.retryTimeout() != null) {
+            StringBuilder fallback = new StringBuilder();
+            int ttl = orTopLevel(dcs.ttl(), config.ttl(), "ttl", fallback);
+            int loopWait = orTopLevel(dcs.loopWait(), config.loopWait(), "loop_wait", fallback);
+            int retryTimeout = orTopLevel(dcs.retryTimeout(), config.retryTimeout(), "retry_timeout", fallback);
+            timing("bootstrap.dcs.", ttl, loopWait, retryTimeout,
+                    fallback.isEmpty() ? null : "not set in bootstrap.dcs, taken from the top level: " + fallback);
+        }
+        check.that(dcs.maximumLagOnFailover() >= 0, "bootstrap.dcs.maximum_lag_on_failover",
+                () -> "must be 0 or more bytes, got " + dcs.maximumLagOnFailover());
+        check.that(SYNCHRONOUS_MODES.contains(dcs.synchronousMode()), "bootstrap.dcs.synchronous_mode",
+                () -> "must be one of off, on, quorum (or true/false), got '" + dcs.synchronousMode() + "'");
+        Object parameters = dcs.postgresql().get("parameters");
+        if (parameters != null) {
+            check.that(parameters instanceof Map<?, ?>, "bootstrap.dcs.postgresql.parameters",
+                    "must be a mapping of postgresql.conf settings");
+            @SuppressWarnings("unchecked")
+            Map<String, Object> map = (Map<String, Object>) parameters;
+            parameters(map, "bootstrap.dcs.postgresql.parameters");
+        }
+    }
+
+    private static int orTopLevel(Integer value, int topLevel, String name, StringBuilder fallback) {
+        if (value != null) {
+            return value;
+        }
+        fallback.append(fallback.isEmpty() ? "" : ", ").append(name);
+        return topLevel;
+    }
+
+    private void watchdog(AgentConfig.Watchdog watchdog, AgentConfig config) {
+        check.that(WATCHDOG_MODES.contains(watchdog.mode()), "watchdog.mode",
+                () -> "must be one of off, automatic, required, got '" + watchdog.mode() + "'");
+        int margin = watchdog.safetyMargin();
+        check.atLeast(margin, 0, "watchdog.safety_margin");
+        // The device must fire before the lease ends, so the margin has to fit inside the lease.
+        check.that(margin < config.ttl(), "watchdog.safety_margin",
+                () -> "must be less than ttl " + config.ttl() + ", got " + margin);
+        Integer bootstrapTtl = config.bootstrap().dcs().ttl();
+        check.that(bootstrapTtl == null || margin < bootstrapTtl, "watchdog.safety_margin",
+                () -> "must be less than bootstrap.dcs.ttl " + bootstrapTtl + ", got " + margin);
+    }
+}
