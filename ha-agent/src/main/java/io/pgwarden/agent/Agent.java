@@ -562,7 +562,15 @@ public final class Agent implements AutoCloseable {
     private void elect(PatroniCluster cluster, LocalState local) {
         Map<String, MemberData> others = new LinkedHashMap<>(cluster.members());
         others.remove(config.name());
-        List<PeerReport> reports = peers.ask(others);
+        boolean syncGated = syncMode(Optional.of(new ClusterRead(cluster, 0, 0, 0, 0))) != SyncMode.OFF
+                && cluster.sync().isPresent();
+        // With synchronous replication, only the last leader and its synchronous standbys may be compared:
+        // an asynchronous member that is ahead cannot run, and must not make the others step back.
+        List<PeerReport> reports = peers.ask(others).stream()
+                .map(r -> syncGated && !cluster.sync().get().matches(r.name())
+                        ? new PeerReport(r.name(), r.reachable(), r.runningPrimary(), false, r.lsn(), r.failoverPriority())
+                        : r)
+                .toList();
         PeerReport me = new PeerReport(config.name(), true, false, true, local.lsn(), config.tags().failoverPriority());
         Set<String> quorumMembers = Set.of();
         int quorum = 1;

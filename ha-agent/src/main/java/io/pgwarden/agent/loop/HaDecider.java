@@ -126,8 +126,7 @@ public final class HaDecider {
             return Optional.of("no leader; this node is " + (last.getAsLong() - local.lsn())
                     + " bytes behind the last leader position, more than maximum_lag_on_failover");
         }
-        if (o.syncMode() != SyncMode.OFF && cluster.sync().isPresent()
-                && !cluster.sync().get().syncStandbys().contains(o.me())) {
+        if (o.syncMode() != SyncMode.OFF && cluster.sync().isPresent() && !cluster.sync().get().matches(o.me())) {
             return Optional.of("no leader; this node was not a synchronous standby");
         }
         return Optional.empty();

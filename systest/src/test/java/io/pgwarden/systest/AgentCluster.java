@@ -1,0 +1,164 @@
+package io.pgwarden.systest;
+
+import static org.awaitility.Awaitility.await;
+
+import io.pgwarden.agent.local.AgentProcess;
+import io.pgwarden.agent.local.LocalCluster;
+import io.pgwarden.discovery.patroni.PatroniKeys;
+import io.pgwarden.pool.auth.UserList;
+import io.pgwarden.router.config.RouterConfig;
+import io.pgwarden.router.listener.ListenerRole;
+import io.pgwarden.router.listener.RouterServer;
+import io.pgwarden.testkit.EtcdServer;
+import io.pgwarden.testkit.FreePorts;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.Properties;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * etcd, three agents as processes, and optionally a router following them: the system under test.
+ * Everything on loopback in a temp dir; {@link #close()} stops it all, and the agents stop by
+ * themselves if this JVM dies.
+ */
+final class AgentCluster implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(AgentCluster.class);
+
+    final EtcdServer etcd;
+    final LocalCluster agents;
+    final PatroniKeys keys;
+    final Path dir;
+    private RouterServer router;
+
+    private AgentCluster(EtcdServer etcd, LocalCluster agents, Path dir) {
+        this.etcd = etcd;
+        this.agents = agents;
+        this.dir = dir;
+        this.keys = PatroniKeys.of(agents.options().scope());
+    }
+
+    static AgentCluster start(LocalCluster.Options options) throws IOException {
+        Path dir = Files.createTempDirectory("pgwarden-agents-");
+        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x")); // postgres must traverse it
+        EtcdServer etcd = EtcdServer.start();
+        LocalCluster agents = LocalCluster.create(dir, List.of(etcd.clientUrl()), options, FreePorts::next);
+        AgentCluster cluster = new AgentCluster(etcd, agents, dir);
+        try {
+            agents.startAll();
+            cluster.awaitHealthy(Duration.ofSeconds(120));
+        } catch (RuntimeException | Error e) {
+            cluster.dumpLogs();
+            cluster.close();
+            throw e;
+        }
+        return cluster;
+    }
+
+    /** A leader and every other node streaming from it, as the leader's pg_stat_replication says. */
+    void awaitHealthy(Duration timeout) {
+        await().atMost(timeout).pollInterval(Duration.ofMillis(250)).ignoreExceptions().until(() -> {
+            String leader = leader().orElseThrow();
+            try (Connection c = connect(node(leader).pgPort()); Statement s = c.createStatement();
+                 ResultSet r = s.executeQuery("SELECT count(*) FROM pg_stat_replication WHERE state = 'streaming'")) {
+                r.next();
+                return r.getInt(1) == agents.nodes().size() - 1;
+            }
+        });
+    }
+
+    Optional<String> leader() {
+        return etcd.get(keys.leader());
+    }
+
+    String awaitLeader(Duration timeout) {
+        return await().atMost(timeout).pollInterval(Duration.ofMillis(100)).ignoreExceptions()
+                .until(() -> leader().orElse(null), java.util.Objects::nonNull);
+    }
+
+    AgentProcess node(String name) {
+        return agents.node(name);
+    }
+
+    RouterServer startRouter() throws IOException, InterruptedException {
+        Path users = dir.resolve("userlist.txt");
+        Files.writeString(users, UserList.entry("postgres", "postgres"));
+        RouterConfig config = new RouterConfig(
+                new RouterConfig.Listen("127.0.0.1", FreePorts.next(), FreePorts.next()),
+                new RouterConfig.Topology(agents.options().scope(), List.of()),
+                new RouterConfig.Auth(users, null),
+                new RouterConfig.Pool("transaction", null, null, null, null, null, null),
+                null, null, null,
+                new RouterConfig.Dcs(List.of(etcd.clientUrl()), PatroniKeys.DEFAULT_NAMESPACE, agents.options().scope(),
+                        Duration.ofMillis(500), Duration.ofSeconds(agents.options().ttl() / 2),
+                        Duration.ofSeconds(agents.options().ttl())));
+        router = RouterServer.start(config);
+        return router;
+    }
+
+    String routerUrl(ListenerRole role) {
+        return "jdbc:postgresql://127.0.0.1:" + router.port(role) + "/postgres";
+    }
+
+    static String nodeUrl(int port) {
+        return "jdbc:postgresql://127.0.0.1:" + port + "/postgres";
+    }
+
+    static Connection connect(int port) throws SQLException {
+        Properties props = new Properties();
+        props.setProperty("user", "postgres");
+        props.setProperty("password", "postgres");
+        props.setProperty("connectTimeout", "3");
+        props.setProperty("socketTimeout", "10");
+        return DriverManager.getConnection(nodeUrl(port), props);
+    }
+
+    /** Every id in {@code acked}, as the given node's table has them. */
+    static java.util.Set<Long> idsOn(int port) throws SQLException {
+        java.util.Set<Long> ids = new java.util.HashSet<>();
+        try (Connection c = connect(port); Statement s = c.createStatement();
+             ResultSet r = s.executeQuery("SELECT id FROM acked")) {
+            while (r.next()) {
+                ids.add(r.getLong(1));
+            }
+        }
+        return ids;
+    }
+
+    void dumpLogs() {
+        for (AgentProcess node : agents.nodes()) {
+            try {
+                List<String> lines = Files.readAllLines(node.log());
+                LOG.info("---- last lines of {} ----\n{}", node.name(),
+                        String.join("\n", lines.subList(Math.max(0, lines.size() - 60), lines.size())));
+            } catch (IOException e) {
+                LOG.info("no log for {}", node.name());
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        if (router != null) {
+            router.close();
+        }
+        agents.close();
+        etcd.close();
+        try (var paths = Files.walk(dir)) {
+            paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("could not delete {}: {}", dir, e.toString());
+        }
+    }
+}
