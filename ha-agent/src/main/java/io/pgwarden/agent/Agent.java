@@ -22,6 +22,8 @@ import io.pgwarden.agent.postgres.PostgresState;
 import io.pgwarden.agent.postgres.ReplicationRow;
 import io.pgwarden.agent.postgres.RewindResult;
 import io.pgwarden.agent.postgres.StopMode;
+import io.pgwarden.agent.rest.NodeStatus;
+import io.pgwarden.agent.rest.ReplicationInfo;
 import io.pgwarden.discovery.patroni.ClusterConfig;
 import io.pgwarden.discovery.patroni.ConnUrl;
 import io.pgwarden.discovery.patroni.HistoryEntry;
@@ -81,7 +83,10 @@ public final class Agent implements AutoCloseable {
     private volatile boolean watching;
     private volatile Timing timing;
     private volatile boolean runsAsPrimary;
-    private volatile AgentView view;
+    private volatile NodeStatus status;
+    private Optional<PostgresState> lastState = Optional.empty();
+    private List<ReplicationRow> lastReplication = List.of();
+    private java.time.Instant dcsLastSeen;
     private String following; // host:port our primary_conninfo points at
     private long crashedSinceNanos; // key holder's PostgreSQL found down
     private long lastClusterId;
@@ -102,14 +107,15 @@ public final class Agent implements AutoCloseable {
         this.fence = new Fence(postgres, () -> runsAsPrimary, leaseKeeper::sinceRenewal, () -> timing.renewDeadline(),
                 () -> {
                     runsAsPrimary = false;
-                    events.demoted("lease renewal deadline passed");
+                    events.demoted("fence");
                     wake();
                 });
-        this.view = AgentView.starting(config.name(), config.scope());
+        this.status = NodeStatus.starting(config.name(), config.scope(), VERSION);
     }
 
-    public AgentView view() {
-        return view;
+    /** The snapshot of the last loop, for the REST API and the gauges. */
+    public NodeStatus status() {
+        return status;
     }
 
     public Timing timing() {
@@ -208,8 +214,45 @@ public final class Agent implements AutoCloseable {
             publishMember(after);
         }
         watchPostmaster();
-        view = AgentView.of(config, after, action, read.map(ClusterRead::cluster), dcs.lease() != 0 && holdsKey(read),
-                postgres, System.currentTimeMillis());
+        status = snapshot(after, read.map(ClusterRead::cluster), holdsKey(read));
+    }
+
+    private NodeStatus snapshot(LocalState local, Optional<PatroniCluster> cluster, boolean holdsKey) {
+        NodeStatus.Builder b = NodeStatus.builder(config.name(), config.scope()).agentVersion(VERSION)
+                .role(!local.hasData() ? NodeStatus.UNINITIALIZED : local.runningPrimary() ? NodeStatus.PRIMARY : NodeStatus.REPLICA)
+                .state(memberState(local))
+                .holdsLeaderKey(holdsKey)
+                .tags(config.tags().asMemberTags())
+                .dcsLastSeen(dcsLastSeen)
+                .livenessTimeout(local.runningPrimary() ? timing.ttl() : timing.ttl().multipliedBy(2));
+        cluster.ifPresent(c -> {
+            b.cluster(c).paused(c.paused());
+            b.synchronousStandby(c.sync().map(s -> s.syncStandbys().contains(config.name())).orElse(false));
+        });
+        if (local.timeline() > 0) {
+            b.timeline(local.timeline());
+        }
+        lastState.filter(s -> local.answering()).ifPresent(s -> {
+            b.serverVersion(s.serverVersionNum()).postmasterStartTime(s.postmasterStart()).pendingRestart(s.pendingRestart());
+            if (s.inRecovery()) {
+                b.receiveLsn(s.receiveLsn()).replayLsn(s.replayLsn()).replicationState(s.replicationState());
+                OptionalLong last = cluster.map(PatroniCluster::lastLeaderLsn).orElse(OptionalLong.empty());
+                if (last.isPresent()) {
+                    long replayed = s.replayLsn() != null ? s.replayLsn() : s.walLsn();
+                    b.lagBytes(Math.max(0, last.getAsLong() - replayed));
+                }
+            } else {
+                b.xlogLocation(s.walLsn()).lagBytes(0L);
+                b.replication(lastReplication.stream().map(r -> new ReplicationInfo(r.usename(), r.applicationName(),
+                        r.clientAddr(), r.state(), r.syncState(), r.syncPriority())).toList());
+            }
+        });
+        return b.takenAt(java.time.Instant.now()).build();
+    }
+
+    private static String memberState(LocalState local) {
+        return !local.hasData() ? NodeStatus.STOPPED : local.answering() ? NodeStatus.RUNNING
+                : local.running() ? NodeStatus.STARTING : NodeStatus.STOPPED;
     }
 
     private boolean holdsKey(Optional<ClusterRead> read) {
@@ -221,6 +264,7 @@ public final class Agent implements AutoCloseable {
         try {
             read = dcs.read();
             dcs.ensureLease(timing.ttl());
+            dcsLastSeen = java.time.Instant.now();
         } catch (DcsException e) {
             LOG.debug("etcd read failed: {}", e.getMessage());
             watching = false;
@@ -324,6 +368,7 @@ public final class Agent implements AutoCloseable {
         }
         if (postgres.isRunning()) {
             Optional<PostgresState> state = postgres.state();
+            lastState = state;
             if (state.isPresent()) {
                 PostgresState s = state.get();
                 return new LocalState(true, true, true, s.inRecovery(), s.timeline(), s.walLsn(), s.inRecovery() ? following : null);
@@ -493,7 +538,7 @@ public final class Agent implements AutoCloseable {
         boolean heldKey = cluster != null && cluster.leader().map(config.name()::equals).orElse(false);
         postgres.stop(demote.immediate() ? StopMode.IMMEDIATE : StopMode.FAST, timing.retryTimeout());
         runsAsPrimary = false;
-        events.demoted(demote.reason());
+        events.demoted(demote.immediate() ? "lease" : "leader_elsewhere");
         if (heldKey) {
             releaseKey("demoted");
         }
@@ -670,7 +715,8 @@ public final class Agent implements AutoCloseable {
             return;
         }
         List<SyncPlanner.Standby> standbys = new ArrayList<>();
-        for (ReplicationRow row : postgres.replication()) {
+        lastReplication = postgres.replication();
+        for (ReplicationRow row : lastReplication) {
             MemberData member = cluster.members().get(row.applicationName());
             boolean eligible = member != null && !member.tag("nosync");
             standbys.add(new SyncPlanner.Standby(row.applicationName(), "streaming".equals(row.state()),
@@ -718,8 +764,7 @@ public final class Agent implements AutoCloseable {
 
     private void publishMember(LocalState local) {
         String role = local.runningPrimary() ? "primary" : "replica";
-        String state = !local.hasData() ? "stopped" : local.answering() ? "running" : local.running() ? "starting" : "stopped";
-        publish(local, state, role);
+        publish(local, memberState(local), role);
     }
 
     private void publishState(String state, String role) {
@@ -740,7 +785,7 @@ public final class Agent implements AutoCloseable {
         if (local.answering() && local.runningPrimary()) {
             xlog = local.lsn();
         } else if (local.answering()) {
-            Optional<PostgresState> s = postgres.state();
+            Optional<PostgresState> s = lastState;
             if (s.isPresent()) {
                 receive = s.get().receiveLsn();
                 replay = s.get().replayLsn();

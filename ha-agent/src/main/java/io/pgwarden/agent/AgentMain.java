@@ -7,7 +7,12 @@ import io.pgwarden.agent.config.HostPort;
 import io.pgwarden.agent.dcs.EtcdDcs;
 import io.pgwarden.agent.postgres.PostgresServer;
 import io.pgwarden.agent.rest.AgentMetrics;
+import io.pgwarden.agent.rest.NodeStatus;
 import io.pgwarden.agent.rest.RestApi;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Supplier;
 import io.pgwarden.discovery.patroni.PatroniKeys;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -47,6 +52,30 @@ public final class AgentMain {
         return run(config);
     }
 
+    private static AgentEvents events(AgentMetrics metrics) {
+        return new AgentEvents() {
+            public void leaseRenewed(boolean ok) {
+                if (ok) {
+                    metrics.leaseRenewed();
+                } else {
+                    metrics.leaseRenewalFailed();
+                }
+            }
+
+            public void electionWon() {
+                metrics.electionWon();
+            }
+
+            public void promoted() {
+                metrics.promoted();
+            }
+
+            public void demoted(String reason) {
+                metrics.demoted(reason);
+            }
+        };
+    }
+
     /** Started by a local cluster (demo, tests): stop when the process that started us is gone. */
     private static void exitWithParent(Agent agent) {
         String parent = System.getenv(io.pgwarden.agent.local.AgentProcess.PARENT_ENV);
@@ -62,20 +91,25 @@ public final class AgentMain {
     }
 
     public static int run(AgentConfig config) {
-        AgentMetrics metrics = new AgentMetrics();
+        PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        registry.config().commonTags("scope", config.scope(), "member", config.name());
+        AtomicReference<Agent> agentRef = new AtomicReference<>();
+        Supplier<NodeStatus> status = () -> agentRef.get() == null
+                ? NodeStatus.starting(config.name(), config.scope(), Agent.VERSION) : agentRef.get().status();
+        AgentMetrics metrics = new AgentMetrics(registry, status);
         EtcdDcs dcs = new EtcdDcs(config.etcd().hosts(), new PatroniKeys(config.namespace(), config.scope()),
                 config.name(), Duration.ofSeconds(config.retryTimeout()));
-        Agent agent = new Agent(config, dcs, new PostgresServer(config.postgresql(), config.name()), metrics);
+        Agent agent = new Agent(config, dcs, new PostgresServer(config.postgresql(), config.name()), events(metrics));
+        agentRef.set(agent);
         RestApi rest;
         try {
             rest = RestApi.start(HostPort.host(config.restapi().listen()), HostPort.port(config.restapi().listen()),
-                    () -> StatusMapper.toNodeStatus(agent.view(), config), metrics.registry());
+                    status, registry);
         } catch (RuntimeException e) {
             System.err.println("pgwarden agent: cannot serve the REST API on " + config.restapi().listen() + ": " + e.getMessage());
             dcs.close();
             return 1;
         }
-        metrics.bind(() -> StatusMapper.toNodeStatus(agent.view(), config));
         CountDownLatch done = new CountDownLatch(1);
         Thread loop = new Thread(() -> {
             try {
