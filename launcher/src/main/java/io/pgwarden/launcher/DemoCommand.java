@@ -3,8 +3,8 @@ package io.pgwarden.launcher;
 import io.pgwarden.pool.auth.UserList;
 import io.pgwarden.router.config.RouterConfig;
 import io.pgwarden.router.listener.RouterServer;
-import io.pgwarden.testkit.PostgresCluster;
-import io.pgwarden.testkit.PostgresNode;
+import io.pgwarden.local.PostgresCluster;
+import io.pgwarden.local.PostgresNode;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 

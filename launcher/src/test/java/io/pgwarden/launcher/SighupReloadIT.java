@@ -1,12 +1,12 @@
 package io.pgwarden.launcher;
 
+import io.pgwarden.local.ClientTools;
+import io.pgwarden.local.CommandResult;
+import io.pgwarden.local.Commands;
+import io.pgwarden.local.FreePorts;
+import io.pgwarden.local.PostgresCluster;
+import io.pgwarden.local.PostgresNode;
 import io.pgwarden.pool.auth.UserList;
-import io.pgwarden.testkit.ClientTools;
-import io.pgwarden.testkit.CommandResult;
-import io.pgwarden.testkit.Commands;
-import io.pgwarden.testkit.FreePorts;
-import io.pgwarden.testkit.PostgresCluster;
-import io.pgwarden.testkit.PostgresNode;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;

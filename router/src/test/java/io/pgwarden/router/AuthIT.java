@@ -4,14 +4,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import io.pgwarden.local.ClientTools;
+import io.pgwarden.local.CommandResult;
+import io.pgwarden.local.FreePorts;
+import io.pgwarden.local.PostgresCluster;
 import io.pgwarden.pool.PoolStats;
 import io.pgwarden.router.config.RouterConfig;
 import io.pgwarden.router.listener.RouterServer;
 import io.pgwarden.router.routing.ListenerRole;
-import io.pgwarden.testkit.ClientTools;
-import io.pgwarden.testkit.CommandResult;
-import io.pgwarden.testkit.FreePorts;
-import io.pgwarden.testkit.PostgresCluster;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;

@@ -4,11 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import io.pgwarden.local.FreePorts;
 import io.pgwarden.pool.PoolStats;
 import io.pgwarden.router.config.RouterConfig;
 import io.pgwarden.router.listener.RouterServer;
 import io.pgwarden.router.routing.ListenerRole;
-import io.pgwarden.testkit.FreePorts;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;

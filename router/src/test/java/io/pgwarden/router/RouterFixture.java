@@ -1,13 +1,13 @@
 package io.pgwarden.router;
 
+import io.pgwarden.local.FreePorts;
+import io.pgwarden.local.PatroniCluster;
+import io.pgwarden.local.PostgresCluster;
+import io.pgwarden.local.PostgresNode;
 import io.pgwarden.pool.auth.UserList;
 import io.pgwarden.router.config.RouterConfig;
 import io.pgwarden.router.listener.RouterServer;
 import io.pgwarden.router.routing.ListenerRole;
-import io.pgwarden.testkit.FreePorts;
-import io.pgwarden.testkit.PatroniCluster;
-import io.pgwarden.testkit.PostgresCluster;
-import io.pgwarden.testkit.PostgresNode;
 
 import java.io.IOException;
 import java.nio.file.Files;

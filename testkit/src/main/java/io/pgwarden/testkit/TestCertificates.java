@@ -1,5 +1,7 @@
 package io.pgwarden.testkit;
 
+import io.pgwarden.local.Commands;
+import io.pgwarden.local.TempDirs;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -41,7 +43,7 @@ public final class TestCertificates implements AutoCloseable {
      * @throws IllegalStateException if openssl is missing or fails
      */
     public static TestCertificates create() {
-        Path dir = TempDirs.create("pgwarden-tls-", ServerUser.direct());
+        Path dir = TempDirs.create("pgwarden-tls-");
         TestCertificates certificates = new TestCertificates(dir);
         try {
             certificates.authority("ca", "pgwarden test CA");

@@ -1,7 +1,7 @@
 package io.pgwarden.bench.throughput;
 
+import io.pgwarden.local.PostgresNode;
 import io.pgwarden.pool.PoolMode;
-import io.pgwarden.testkit.PostgresNode;
 
 import java.util.Optional;
 

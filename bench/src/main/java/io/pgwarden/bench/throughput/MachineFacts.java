@@ -1,9 +1,9 @@
 package io.pgwarden.bench.throughput;
 
-import io.pgwarden.testkit.ClientTools;
-import io.pgwarden.testkit.CommandResult;
-import io.pgwarden.testkit.Commands;
-import io.pgwarden.testkit.PostgresNode;
+import io.pgwarden.local.ClientTools;
+import io.pgwarden.local.CommandResult;
+import io.pgwarden.local.Commands;
+import io.pgwarden.local.PostgresNode;
 
 import java.io.IOException;
 import java.nio.file.Files;

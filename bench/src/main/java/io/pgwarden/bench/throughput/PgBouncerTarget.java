@@ -1,9 +1,9 @@
 package io.pgwarden.bench.throughput;
 
+import io.pgwarden.local.Commands;
+import io.pgwarden.local.FreePorts;
+import io.pgwarden.local.PostgresNode;
 import io.pgwarden.pool.PoolMode;
-import io.pgwarden.testkit.Commands;
-import io.pgwarden.testkit.FreePorts;
-import io.pgwarden.testkit.PostgresNode;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

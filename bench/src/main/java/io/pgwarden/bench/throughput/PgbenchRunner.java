@@ -1,7 +1,7 @@
 package io.pgwarden.bench.throughput;
 
-import io.pgwarden.testkit.ClientTools;
-import io.pgwarden.testkit.CommandResult;
+import io.pgwarden.local.ClientTools;
+import io.pgwarden.local.CommandResult;
 import org.HdrHistogram.Histogram;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;

@@ -1,11 +1,11 @@
 package io.pgwarden.bench.throughput;
 
+import io.pgwarden.local.FreePorts;
+import io.pgwarden.local.PostgresNode;
 import io.pgwarden.pool.PoolMode;
 import io.pgwarden.router.config.RouterConfig;
 import io.pgwarden.router.listener.RouterServer;
 import io.pgwarden.router.routing.ListenerRole;
-import io.pgwarden.testkit.FreePorts;
-import io.pgwarden.testkit.PostgresNode;
 
 import java.nio.file.Path;
 import java.time.Duration;

@@ -1,12 +1,12 @@
 package io.pgwarden.bench.throughput;
 
-import io.pgwarden.pool.auth.UserList;
-import io.pgwarden.pool.PoolMode;
 import io.pgwarden.bench.BenchResources;
 import io.pgwarden.bench.report.MarkdownSection;
-import io.pgwarden.testkit.ClientTools;
-import io.pgwarden.testkit.PostgresCluster;
-import io.pgwarden.testkit.PostgresNode;
+import io.pgwarden.local.ClientTools;
+import io.pgwarden.local.PostgresCluster;
+import io.pgwarden.local.PostgresNode;
+import io.pgwarden.pool.PoolMode;
+import io.pgwarden.pool.auth.UserList;
 
 import java.io.IOException;
 import java.io.PrintStream;

@@ -46,7 +46,7 @@ final class ThroughputReport {
         out.append("- load average at start: ").append(facts.loadAverage())
                 .append("; pgbench, the poolers and PostgreSQL share these CPUs\n");
         out.append("- PostgreSQL ").append(facts.postgresVersion())
-                .append(", throw-away testkit server (fsync, synchronous_commit and full_page_writes off), ")
+                .append(", throw-away pgwarden-local server (fsync, synchronous_commit and full_page_writes off), ")
                 .append("pgbench ").append(facts.pgbenchVersion()).append(", scale ").append(settings.scale())
                 .append('\n');
         for (Target target : targets) {

@@ -8,7 +8,7 @@ import io.pgwarden.discovery.Member;
 import io.pgwarden.discovery.Topology;
 import io.pgwarden.discovery.etcd.EtcdTopologySourceIT.Recorder;
 import io.pgwarden.discovery.patroni.PatroniKeys;
-import io.pgwarden.testkit.EtcdServer;
+import io.pgwarden.local.EtcdServer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;

@@ -10,7 +10,7 @@ import io.pgwarden.discovery.Role;
 import io.pgwarden.discovery.Topology;
 import io.pgwarden.discovery.TopologyListener;
 import io.pgwarden.discovery.patroni.PatroniKeys;
-import io.pgwarden.testkit.EtcdServer;
+import io.pgwarden.local.EtcdServer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;

@@ -1,10 +1,10 @@
 package io.pgwarden.router.admin;
 
+import io.pgwarden.local.CommandResult;
 import io.pgwarden.pool.auth.UserList;
 import io.pgwarden.router.RouterFixture;
 import io.pgwarden.router.admin.ConsoleClient.Table;
 import io.pgwarden.router.config.RouterConfig;
-import io.pgwarden.testkit.CommandResult;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;

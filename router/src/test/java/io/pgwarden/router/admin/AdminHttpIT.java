@@ -1,8 +1,8 @@
 package io.pgwarden.router.admin;
 
+import io.pgwarden.local.FreePorts;
 import io.pgwarden.router.RouterFixture;
 import io.pgwarden.router.config.RouterConfig;
-import io.pgwarden.testkit.FreePorts;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;

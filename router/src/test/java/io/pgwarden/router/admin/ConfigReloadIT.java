@@ -1,13 +1,13 @@
 package io.pgwarden.router.admin;
 
+import io.pgwarden.local.FreePorts;
+import io.pgwarden.local.PostgresCluster;
+import io.pgwarden.local.PostgresNode;
 import io.pgwarden.pool.PoolStats;
 import io.pgwarden.pool.auth.UserList;
 import io.pgwarden.router.admin.ConsoleClient.Table;
 import io.pgwarden.router.listener.RouterServer;
 import io.pgwarden.router.routing.ListenerRole;
-import io.pgwarden.testkit.FreePorts;
-import io.pgwarden.testkit.PostgresCluster;
-import io.pgwarden.testkit.PostgresNode;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;

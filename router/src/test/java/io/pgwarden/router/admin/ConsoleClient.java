@@ -1,7 +1,7 @@
 package io.pgwarden.router.admin;
 
-import io.pgwarden.testkit.ClientTools;
-import io.pgwarden.testkit.CommandResult;
+import io.pgwarden.local.ClientTools;
+import io.pgwarden.local.CommandResult;
 
 import java.sql.Connection;
 import java.sql.DriverManager;

@@ -1,9 +1,9 @@
 package io.pgwarden.router.clients;
 
+import io.pgwarden.local.ClientTools;
 import io.pgwarden.router.JdbcCancel;
 import io.pgwarden.router.RouterFixture;
 import io.pgwarden.router.SharedRouterFixture;
-import io.pgwarden.testkit.ClientTools;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;

@@ -1,10 +1,10 @@
 package io.pgwarden.router.clients;
 
+import io.pgwarden.local.ClientTools;
+import io.pgwarden.local.CommandResult;
+import io.pgwarden.local.PostgresNode;
 import io.pgwarden.router.RouterFixture;
 import io.pgwarden.router.SharedRouterFixture;
-import io.pgwarden.testkit.ClientTools;
-import io.pgwarden.testkit.CommandResult;
-import io.pgwarden.testkit.PostgresNode;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.Test;

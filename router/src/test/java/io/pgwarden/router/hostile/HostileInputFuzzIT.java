@@ -3,13 +3,13 @@ package io.pgwarden.router.hostile;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.pgwarden.local.PostgresCluster;
 import io.pgwarden.pool.auth.UserList;
 import io.pgwarden.router.RouterFixture;
 import io.pgwarden.router.config.DataSize;
 import io.pgwarden.router.config.RouterConfig;
 import io.pgwarden.router.metrics.ProtocolPhase;
 import io.pgwarden.router.metrics.RouterMetrics;
-import io.pgwarden.testkit.PostgresCluster;
 import io.pgwarden.testkit.TestCertificates;
 import java.io.IOException;
 import java.net.SocketTimeoutException;

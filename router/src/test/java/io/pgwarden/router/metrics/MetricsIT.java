@@ -1,10 +1,10 @@
 package io.pgwarden.router.metrics;
 
+import io.pgwarden.local.ClientTools;
+import io.pgwarden.local.FreePorts;
 import io.pgwarden.router.RouterFixture;
 import io.pgwarden.router.config.RouterConfig;
 import io.pgwarden.router.routing.ListenerRole;
-import io.pgwarden.testkit.ClientTools;
-import io.pgwarden.testkit.FreePorts;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;

@@ -2,13 +2,13 @@ package io.pgwarden.router.patroni;
 
 import io.pgwarden.discovery.Member;
 import io.pgwarden.discovery.Topology;
+import io.pgwarden.local.PatroniCluster;
+import io.pgwarden.local.PatroniNode;
 import io.pgwarden.router.RouterFixture;
 import io.pgwarden.router.config.DataSize;
 import io.pgwarden.router.config.RouterConfig;
 import io.pgwarden.router.listener.RouterServer;
 import io.pgwarden.router.routing.ListenerRole;
-import io.pgwarden.testkit.PatroniCluster;
-import io.pgwarden.testkit.PatroniNode;
 
 import java.nio.file.Path;
 import java.sql.Connection;

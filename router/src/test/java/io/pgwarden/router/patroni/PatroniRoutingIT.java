@@ -1,10 +1,10 @@
 package io.pgwarden.router.patroni;
 
+import io.pgwarden.local.Commands;
+import io.pgwarden.local.PatroniCluster;
+import io.pgwarden.local.PatroniNode;
 import io.pgwarden.router.listener.RouterServer;
 import io.pgwarden.router.patroni.StatementLoop.Outcome;
-import io.pgwarden.testkit.Commands;
-import io.pgwarden.testkit.PatroniCluster;
-import io.pgwarden.testkit.PatroniNode;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;

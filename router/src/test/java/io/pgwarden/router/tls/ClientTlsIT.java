@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import io.pgwarden.local.ClientTools;
+import io.pgwarden.local.CommandResult;
 import io.pgwarden.pool.protocol.frontend.SslRequest;
 import io.pgwarden.pool.protocol.frontend.StartupMessage;
 import io.pgwarden.router.JdbcCancel;
@@ -12,8 +14,6 @@ import io.pgwarden.router.config.RouterConfig;
 import io.pgwarden.router.listener.RouterServer;
 import io.pgwarden.router.metrics.RouterMetrics;
 import io.pgwarden.router.routing.ListenerRole;
-import io.pgwarden.testkit.ClientTools;
-import io.pgwarden.testkit.CommandResult;
 import io.pgwarden.testkit.TestCertificates;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;

@@ -4,12 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.netty.handler.ssl.SslContext;
+import io.pgwarden.local.Commands;
 import io.pgwarden.pool.tls.ServerTls;
 import io.pgwarden.pool.tls.ServerTlsMode;
 import io.pgwarden.pool.tls.TlsHandshakeObserver;
 import io.pgwarden.router.config.ConfigException;
 import io.pgwarden.router.config.RouterConfig;
-import io.pgwarden.testkit.Commands;
 import io.pgwarden.testkit.TestCertificates;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,8 +1,8 @@
 package io.pgwarden.router.transaction;
 
+import io.pgwarden.local.ClientTools;
+import io.pgwarden.local.CommandResult;
 import io.pgwarden.router.RouterFixture;
-import io.pgwarden.testkit.ClientTools;
-import io.pgwarden.testkit.CommandResult;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Timeout;

@@ -1,9 +1,9 @@
 package io.pgwarden.router.transaction;
 
+import io.pgwarden.local.ClientTools;
+import io.pgwarden.local.CommandResult;
+import io.pgwarden.local.Commands;
 import io.pgwarden.router.RouterFixture;
-import io.pgwarden.testkit.ClientTools;
-import io.pgwarden.testkit.CommandResult;
-import io.pgwarden.testkit.Commands;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
