@@ -9,7 +9,7 @@ import io.pgwarden.agent.local.AgentProcess;
 import io.pgwarden.agent.local.LocalCluster;
 import io.pgwarden.discovery.patroni.MemberData;
 import io.pgwarden.discovery.patroni.PatroniJson;
-import io.pgwarden.router.listener.ListenerRole;
+import io.pgwarden.router.routing.ListenerRole;
 import io.pgwarden.local.CommandResult;
 import io.pgwarden.local.Commands;
 import io.pgwarden.local.HaproxyServer;

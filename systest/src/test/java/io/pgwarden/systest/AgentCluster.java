@@ -7,7 +7,7 @@ import io.pgwarden.agent.local.LocalCluster;
 import io.pgwarden.discovery.patroni.PatroniKeys;
 import io.pgwarden.pool.auth.UserList;
 import io.pgwarden.router.config.RouterConfig;
-import io.pgwarden.router.listener.ListenerRole;
+import io.pgwarden.router.routing.ListenerRole;
 import io.pgwarden.router.listener.RouterServer;
 import io.pgwarden.local.EtcdServer;
 import io.pgwarden.local.FreePorts;

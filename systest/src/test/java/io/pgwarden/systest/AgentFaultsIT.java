@@ -5,7 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import io.pgwarden.agent.local.AgentProcess;
 import io.pgwarden.agent.local.LocalCluster;
-import io.pgwarden.router.listener.ListenerRole;
+import io.pgwarden.router.routing.ListenerRole;
 import java.nio.file.Files;
 import java.sql.Connection;
 import java.time.Duration;

@@ -317,8 +317,12 @@ public final class PostgresServer {
             dataDir.write(dataDir.file(DataDirectory.RECOVERY_CONF), StandbySettings.render(primaryHost, primaryPort,
                     user.username(), dataDir.passFile(), memberName, useSlot ? slotName(memberName) : null));
             dataDir.touch(dataDir.file("standby.signal"));
-            LOG.info("Configured {} as a standby of {}:{}{}", memberName, primaryHost, primaryPort,
-                    useSlot ? " through slot " + slotName(memberName) : "");
+            if (primaryHost == null) {
+                LOG.info("Configured {} as a standby of nobody", memberName);
+            } else {
+                LOG.info("Configured {} as a standby of {}:{}{}", memberName, primaryHost, primaryPort,
+                        useSlot ? " through slot " + slotName(memberName) : "");
+            }
         }
     }
 

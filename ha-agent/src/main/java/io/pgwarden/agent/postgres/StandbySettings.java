@@ -16,11 +16,20 @@ final class StandbySettings {
     /**
      * The file's text.
      *
+     * @param primaryHost null for a standby that follows nobody (read-only, waiting for a leader)
      * @param passFile  where the walreceiver finds the replication user's password (never in the conninfo)
      * @param slotName  {@code primary_slot_name}, or {@code null} to stream without a slot
      */
     static String render(String primaryHost, int primaryPort, String user, Path passFile, String applicationName,
                          String slotName) {
+        Map<String, Object> settings = new LinkedHashMap<>();
+        if (primaryHost == null) {
+            // Empty, not absent: a reload must stop a walreceiver the included file started before.
+            settings.put("primary_conninfo", "");
+            settings.put("primary_slot_name", "");
+            settings.put("recovery_target_timeline", "latest");
+            return "# pgwarden agent: this standby follows nobody. Rewritten by the agent.\n" + ConfFile.lines(settings);
+        }
         Map<String, String> conninfo = new LinkedHashMap<>();
         conninfo.put("host", primaryHost);
         conninfo.put("port", String.valueOf(primaryPort));
@@ -29,7 +38,6 @@ final class StandbySettings {
         conninfo.put("application_name", applicationName);
         // Without it a primary that vanished from the network holds the walreceiver in connect() for minutes.
         conninfo.put("connect_timeout", "5");
-        Map<String, Object> settings = new LinkedHashMap<>();
         settings.put("primary_conninfo", Conninfo.of(conninfo));
         if (slotName != null) {
             settings.put("primary_slot_name", slotName);
