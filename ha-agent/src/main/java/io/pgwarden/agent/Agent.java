@@ -332,7 +332,9 @@ public final class Agent implements AutoCloseable {
 
     private Optional<Long> leaderLeaseRemaining(ClusterRead read) {
         Optional<String> leader = read.cluster().leader();
-        if (leader.isEmpty() || leader.get().equals(config.name()) || read.leaderLease() == 0 || following == null) {
+        // Read whether or not this node streams from it now: one that left a leader whose lease was ending
+        // must not come back until the lease is renewed.
+        if (leader.isEmpty() || leader.get().equals(config.name()) || read.leaderLease() == 0) {
             return Optional.empty();
         }
         try {

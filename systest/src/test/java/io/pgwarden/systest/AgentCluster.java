@@ -136,6 +136,29 @@ final class AgentCluster implements AutoCloseable {
         return ids;
     }
 
+    /** The agents' logs outlive the temp dir, under target/agent-logs, for a failed run to be read. */
+    private void keepLogs() {
+        try {
+            Path target = Path.of("target", "agent-logs", agents.options().scope() + "-" + System.currentTimeMillis());
+            Files.createDirectories(target);
+            for (AgentProcess node : agents.nodes()) {
+                if (Files.exists(node.log())) {
+                    Files.copy(node.log(), target.resolve(node.name() + ".log"));
+                }
+                try (var files = Files.list(node.dataDir().getParent())) {
+                    for (Path f : files.filter(f -> f.toString().endsWith(".log")).toList()) {
+                        Files.copy(f, target.resolve(node.name() + "-" + f.getFileName()), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                    }
+                } catch (IOException ignored) {
+                    // no PostgreSQL log yet
+                }
+            }
+            LOG.info("Agent logs kept in {}", target.toAbsolutePath());
+        } catch (IOException e) {
+            LOG.warn("could not keep the agent logs: {}", e.toString());
+        }
+    }
+
     void dumpLogs() {
         for (AgentProcess node : agents.nodes()) {
             try {
@@ -155,6 +178,7 @@ final class AgentCluster implements AutoCloseable {
         }
         agents.close();
         etcd.close();
+        keepLogs();
         try (var paths = Files.walk(dir)) {
             paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
         } catch (IOException | RuntimeException e) {

@@ -213,16 +213,14 @@ class AgentFaultsIT {
 
     private static void awaitAckedAfter(WriteLoad load, long nanos) {
         await().atMost(Duration.ofSeconds(40)).pollInterval(Duration.ofMillis(100))
-                .until(() -> load.acked().stream().anyMatch(a -> a.doneNanos() > nanos));
+                .until(() -> load.acked().stream().anyMatch(a -> a.sentNanos() > nanos));
     }
 
-    /** From the last write acknowledged before the fault to the first one acknowledged after it. */
+    /** From the fault to the first write sent after it that is acknowledged. */
     private static long outageAround(WriteLoad load, long faultNanos) {
-        long lastBefore = load.acked().stream().filter(a -> a.doneNanos() <= faultNanos)
-                .mapToLong(WriteLoad.Attempt::doneNanos).max().orElse(faultNanos);
-        long firstAfter = load.acked().stream().filter(a -> a.doneNanos() > faultNanos)
+        long firstAfter = load.acked().stream().filter(a -> a.sentNanos() > faultNanos)
                 .mapToLong(WriteLoad.Attempt::doneNanos).min().orElseThrow();
-        return (firstAfter - lastBefore) / 1_000_000;
+        return (firstAfter - faultNanos) / 1_000_000;
     }
 
     private static void assertNoneLost(List<WriteLoad> loads, String leader) throws Exception {

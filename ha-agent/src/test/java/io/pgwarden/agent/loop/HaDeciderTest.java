@@ -120,6 +120,11 @@ class HaDeciderTest {
         Observation ending = new Observation("a", true, Optional.of(c), STANDBY_TL2, Duration.ZERO, OptionalLong.of(2),
                 TIMING, 1_048_576, SyncMode.ON);
         assertThat(decider.decide(ending)).isEqualTo(new Action.Detach("b"));
+        LocalState detached = new LocalState(true, true, true, true, 2, 5000, null);
+        Observation stillEnding = new Observation("a", true, Optional.of(c), detached, Duration.ZERO, OptionalLong.of(1),
+                TIMING, 1_048_576, SyncMode.ON);
+        assertThat(decider.decide(stillEnding)).as("a detached standby does not go back to an expiring leader")
+                .isInstanceOf(Action.Wait.class);
     }
 
     @Test
