@@ -381,7 +381,8 @@ public final class Agent implements AutoCloseable {
         try {
             ControlData control = postgres.controlData();
             boolean recovery = control.state().contains("recovery");
-            long timeline = Math.max(control.checkpointTimeline(), control.minRecoveryEndTimeline());
+            long timeline = Math.max(Math.max(control.checkpointTimeline(), control.minRecoveryEndTimeline()),
+                    recovery ? postgres.newestHistoryTimeline() : 0);
             long lsn = Math.max(control.checkpointLsn(), control.minRecoveryEndLsn());
             return new LocalState(true, false, false, recovery, timeline, lsn, null);
         } catch (PostgresException e) {

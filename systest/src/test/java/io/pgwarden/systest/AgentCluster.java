@@ -70,6 +70,13 @@ final class AgentCluster implements AutoCloseable {
     void awaitHealthy(Duration timeout) {
         await().atMost(timeout).pollInterval(Duration.ofMillis(250)).ignoreExceptions().until(() -> {
             String leader = leader().orElseThrow();
+            if (!"off".equals(agents.options().synchronousMode())) {
+                // Failover needs a synchronous standby named in the sync key.
+                var sync = new io.pgwarden.discovery.patroni.PatroniJson().readSync(etcd.get(keys.sync()).orElseThrow());
+                if (!leader.equals(sync.leader()) || sync.syncStandbys().isEmpty()) {
+                    return false;
+                }
+            }
             try (Connection c = connect(node(leader).pgPort()); Statement s = c.createStatement();
                  ResultSet r = s.executeQuery("SELECT count(*) FROM pg_stat_replication WHERE state = 'streaming'")) {
                 r.next();

@@ -39,8 +39,10 @@ public final class SyncPlanner {
                 .sorted(java.util.Comparator.comparing(Standby::name)).toList();
         if (mode == SyncMode.ON) {
             Set<String> shrunk = intersect(keyNow, confirmed);
+            // Keep whom the key names; else one that is synchronous already (no needless switch); else the first.
             String picked = keyNow.stream().filter(n -> usable.stream().anyMatch(s -> s.name().equals(n)))
                     .findFirst()
+                    .or(() -> usable.stream().filter(Standby::synchronous).map(Standby::name).findFirst())
                     .orElse(usable.isEmpty() ? null : usable.get(0).name());
             String names = picked == null ? (strict ? "*" : "") : "FIRST 1 (" + quote(picked) + ")";
             Set<String> after = picked == null ? Set.of() : intersect(Set.of(picked), confirmed);

@@ -134,6 +134,24 @@ public final class PostgresServer {
         return ControlData.parse(out.output());
     }
 
+    /**
+     * The newest timeline with a history file in pg_wal (1 when none): where a stopped standby that
+     * follows the latest timeline stands, which pg_control only learns at its next restartpoint.
+     */
+    public long newestHistoryTimeline() {
+        long newest = 1;
+        try (var files = java.nio.file.Files.list(dataDir.path().resolve("pg_wal"))) {
+            for (String name : files.map(f -> f.getFileName().toString()).toList()) {
+                if (name.matches("[0-9A-F]{8}\\.history")) {
+                    newest = Math.max(newest, Long.parseLong(name.substring(0, 8), 16));
+                }
+            }
+        } catch (java.io.IOException e) {
+            throw new PostgresException("could not list " + dataDir.path().resolve("pg_wal") + ": " + e, e);
+        }
+        return newest;
+    }
+
     /** The cluster's system identifier from pg_control (works while stopped). */
     public String systemIdentifier() {
         return controlData().systemIdentifier();
@@ -365,6 +383,7 @@ public final class PostgresServer {
                 return;
             }
             dataDir.touch(dataDir.logFile()); // the OS user may not create files beside the data directory
+            pidFile.awaitGone(Math.min(5000, timeout.toMillis() / 2));
             CommandOutput out = pgCtl(timeout, "start", "-l", dataDir.logFile().toString());
             if (!out.succeeded()) {
                 throw new PostgresException("pg_ctl start of " + dataDir + " failed (exit code " + out.exitCode() + "): "

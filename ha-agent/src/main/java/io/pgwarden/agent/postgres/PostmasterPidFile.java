@@ -29,6 +29,25 @@ final class PostmasterPidFile {
         return pid;
     }
 
+    /**
+     * Waits until the process the file names no longer exists at all, up to {@code maxMillis}: a killed
+     * postmaster stays a zombie until whoever adopted it reaps it, and pg_ctl refuses to start while its
+     * pid exists.
+     */
+    void awaitGone(long maxMillis) {
+        OptionalLong pid = readPid();
+        long deadline = System.nanoTime() + maxMillis * 1_000_000;
+        while (pid.isPresent() && Files.exists(Path.of("/proc", String.valueOf(pid.getAsLong())))
+                && System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+
     private OptionalLong readPid() {
         List<String> lines;
         try {

@@ -34,7 +34,10 @@ final class ServerQueries {
      * behind a promotion until the next checkpoint). On a standby it is the timeline of the WAL the
      * receiver last flushed; with no receiver (restore_command, or the primary unreachable) the
      * greater of the last restartpoint's and the minimum recovery point's timelines, which is where
-     * replay has got to as far as pg_control knows.
+     * replay has got to as far as pg_control knows; and never less than the newest timeline history
+     * file in pg_wal: a standby that follows with recovery_target_timeline=latest is on that timeline
+     * (or will be, once it replays to the fork), even while it streams from nobody — pg_control's
+     * timelines lag until the next restartpoint.
      */
     private static final String STATE = """
             SELECT pg_is_in_recovery() AS in_recovery,
@@ -49,7 +52,9 @@ final class ServerQueries {
                    r.status AS receiver_status,
                    r.received_tli AS received_tli,
                    (SELECT timeline_id FROM pg_control_checkpoint()) AS checkpoint_tli,
-                   (SELECT min_recovery_end_timeline FROM pg_control_recovery()) AS min_recovery_tli
+                   (SELECT min_recovery_end_timeline FROM pg_control_recovery()) AS min_recovery_tli,
+                   (SELECT max(('x' || substr(name, 1, 8))::bit(32)::bigint) FROM pg_ls_waldir()
+                     WHERE name ~ '^[0-9A-F]{8}[.]history$') AS history_tli
               FROM (SELECT 1) AS one LEFT JOIN pg_stat_wal_receiver AS r ON true
             """;
 
@@ -101,8 +106,8 @@ final class ServerQueries {
         Long replay = lsnOrNull(rs.getString("replay_lsn"));
         String receiverStatus = rs.getString("receiver_status");
         long receivedTli = rs.getLong("received_tli"); // 0 when there is no receiver
-        long timeline = receivedTli > 0 ? receivedTli
-                : Math.max(rs.getLong("checkpoint_tli"), rs.getLong("min_recovery_tli"));
+        long timeline = Math.max(receivedTli > 0 ? receivedTli
+                : Math.max(rs.getLong("checkpoint_tli"), rs.getLong("min_recovery_tli")), rs.getLong("history_tli"));
         long walLsn = Math.max(receive == null ? 0 : receive, replay == null ? 0 : replay);
         String replicationState = "streaming".equals(receiverStatus) ? "streaming" : "in archive recovery";
         return new PostgresState(true, timeline, walLsn, receive, replay, replicationState, versionNum,

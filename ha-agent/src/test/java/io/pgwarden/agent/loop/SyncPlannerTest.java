@@ -39,6 +39,13 @@ class SyncPlannerTest {
     }
 
     @Test
+    void withAnEmptyKeyOnModePrefersTheStandbyThatIsSynchronousAlready() {
+        SyncPlan plan = SyncPlanner.plan(SyncMode.ON, false, Set.of(), List.of(standby("b", true, false), standby("c", true, true)));
+        assertThat(plan.standbyNames()).isEqualTo("FIRST 1 (\"c\")");
+        assertThat(plan.keyAfter()).containsExactly("c");
+    }
+
+    @Test
     void withNobodyLeftStrictWaitsAndNonStrictGoesAsynchronous() {
         assertThat(SyncPlanner.plan(SyncMode.ON, true, Set.of("b"), List.of()).standbyNames()).isEqualTo("*");
         assertThat(SyncPlanner.plan(SyncMode.ON, false, Set.of("b"), List.of()).standbyNames()).isEmpty();
