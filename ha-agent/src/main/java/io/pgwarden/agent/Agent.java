@@ -522,6 +522,10 @@ public final class Agent implements AutoCloseable {
 
     private void rewind(PatroniCluster cluster, String leader) {
         ConnUrl url = cluster.members().get(leader).address();
+        if (postgres.isRunning()) {
+            LOG.info("Stopping PostgreSQL: its WAL went past the fork of {}'s timeline", leader);
+            postgres.stop(StopMode.FAST, Duration.ofSeconds(60));
+        }
         publishState("rewinding", "replica");
         RewindResult result = postgres.rewind(url.host(), url.port());
         if (!result.succeeded()) {
@@ -666,6 +670,14 @@ public final class Agent implements AutoCloseable {
         following = null;
         events.promoted();
         Optional<PostgresState> after = postgres.state();
+        postgres.timelineSwitchPoint(oldTimeline + 1).ifPresent(switchPoint -> {
+            if (switchPoint != before.lsn()) {
+                history.set(history.size() - 1, new HistoryEntry(oldTimeline, switchPoint, history.get(history.size() - 1).reason(),
+                        history.get(history.size() - 1).timestamp(), history.get(history.size() - 1).newLeader()));
+                dcs.putIfLeader(dcs.keys().history(), json.writeHistory(history));
+                lastHistory = List.copyOf(history);
+            }
+        });
         after.ifPresent(s -> {
             dcs.putIfLeader(dcs.keys().status(), json.writeStatus(Status.of(s.walLsn())));
             LOG.info("Promoted: timeline {} at {}", s.timeline(), io.pgwarden.discovery.patroni.Lsn.format(s.walLsn()));

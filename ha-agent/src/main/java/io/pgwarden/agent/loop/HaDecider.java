@@ -73,11 +73,10 @@ public final class HaDecider {
         if (leaderData == null) {
             return new Action.Wait("leader " + leader + " has no member key yet");
         }
+        if (Divergence.diverged(local, leaderData.timelineValue().orElse(0), cluster)) {
+            return new Action.Rewind(leader);
+        }
         if (!local.running()) {
-            long leaderTimeline = leaderData.timelineValue().orElse(0);
-            if (!local.inRecovery() && local.timeline() > 0 && leaderTimeline > local.timeline()) {
-                return new Action.Rewind(leader);
-            }
             return new Action.StartStandby(leader);
         }
         if (leaseEnding(o)) {

@@ -152,6 +152,25 @@ public final class PostgresServer {
         return newest;
     }
 
+    /**
+     * Where {@code timeline} forked off its parent, from its history file in pg_wal (the last line:
+     * parent timeline, switch point, reason); empty without the file.
+     */
+    public OptionalLong timelineSwitchPoint(long timeline) {
+        java.nio.file.Path file = dataDir.path().resolve("pg_wal").resolve(String.format("%08X.history", timeline));
+        try {
+            List<String> lines = java.nio.file.Files.readAllLines(file).stream()
+                    .filter(l -> !l.isBlank() && !l.startsWith("#")).toList();
+            if (lines.isEmpty()) {
+                return OptionalLong.empty();
+            }
+            String[] fields = lines.get(lines.size() - 1).split("\\s+");
+            return OptionalLong.of(io.pgwarden.discovery.patroni.Lsn.parse(fields[1]));
+        } catch (java.io.IOException | RuntimeException e) {
+            return OptionalLong.empty();
+        }
+    }
+
     /** The cluster's system identifier from pg_control (works while stopped). */
     public String systemIdentifier() {
         return controlData().systemIdentifier();

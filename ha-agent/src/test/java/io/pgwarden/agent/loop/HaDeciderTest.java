@@ -72,6 +72,19 @@ class HaDeciderTest {
     }
 
     @Test
+    void aStandbyWhoseWalWentPastTheForkIsRewoundOneThatDidNotJustFollows() {
+        PatroniCluster c = cluster("leader", "b", "members/b", member("5433", "primary", 3),
+                "history", "[[1,100,\"x\"],[2,4000,\"y\"]]");
+        LocalState fencedFormerPrimaryNowStandby = new LocalState(true, true, true, true, 2, 5000, null);
+        assertThat(decider.decide(observe("a", c, fencedFormerPrimaryNowStandby, Duration.ZERO)))
+                .isEqualTo(new Action.Rewind("b"));
+        LocalState behindTheFork = new LocalState(true, true, true, true, 2, 3900, "127.0.0.1:5432");
+        assertThat(decider.decide(observe("a", c, behindTheFork, Duration.ZERO))).isEqualTo(new Action.Follow("b"));
+        LocalState stoppedBehind = new LocalState(true, false, false, false, 2, 4000, null);
+        assertThat(decider.decide(observe("a", c, stoppedBehind, Duration.ZERO))).isEqualTo(new Action.StartStandby("b"));
+    }
+
+    @Test
     void aStalePrimaryNeverTakesTheVacantKeyBack() {
         // Frozen leader on timeline 2; the cluster moved on to 3 while it slept, and the key is vacant now.
         PatroniCluster c = cluster("history", "[[1,100,\"x\"],[2,4000,\"y\"]]");

@@ -1,0 +1,34 @@
+package io.pgwarden.agent.loop;
+
+import io.pgwarden.discovery.patroni.HistoryEntry;
+import io.pgwarden.discovery.patroni.PatroniCluster;
+import java.util.Optional;
+
+/**
+ * Whether a node's WAL went past the point where the leader's timeline forked off its own: then it
+ * cannot stream from the leader and must be rewound first. A standby that never went past the fork
+ * (it simply had not switched timeline yet) just follows.
+ */
+public final class Divergence {
+
+    private Divergence() {
+    }
+
+    /**
+     * @param leaderTimeline the leader's timeline (0 when unknown: then nothing is concluded)
+     */
+    public static boolean diverged(LocalState local, long leaderTimeline, PatroniCluster cluster) {
+        if (local.timeline() <= 0 || leaderTimeline <= local.timeline()) {
+            return false;
+        }
+        Optional<HistoryEntry> fork = cluster.history().orElse(java.util.List.of()).stream()
+                .filter(h -> h.timeline() == local.timeline())
+                .findFirst();
+        if (fork.isEmpty()) {
+            // Unknown fork (history key lost): a former primary is rewound (a no-op when not needed);
+            // a standby is let try to stream.
+            return !local.inRecovery();
+        }
+        return local.lsn() > fork.get().lsn();
+    }
+}
