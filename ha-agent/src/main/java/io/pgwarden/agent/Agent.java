@@ -384,7 +384,7 @@ public final class Agent implements AutoCloseable {
             long timeline = Math.max(Math.max(control.checkpointTimeline(), control.minRecoveryEndTimeline()),
                     recovery ? postgres.newestHistoryTimeline() : 0);
             long lsn = Math.max(control.checkpointLsn(), control.minRecoveryEndLsn());
-            return new LocalState(true, false, false, recovery, timeline, lsn, null);
+            return new LocalState(true, false, false, recovery, timeline, lsn, null, !control.cleanlyShutDown());
         } catch (PostgresException e) {
             LOG.warn("Cannot read pg_control: {}", e.getMessage());
             return new LocalState(true, false, false, true, 0, 0, null);

@@ -21,6 +21,11 @@ public final class Divergence {
         if (local.timeline() <= 0 || leaderTimeline <= local.timeline()) {
             return false;
         }
+        if (!local.running() && !local.inRecovery() && local.uncleanStop()) {
+            // A primary that crashed or was fenced: where its WAL ends is unknown until recovery has run,
+            // so pg_rewind decides (it finishes crash recovery itself, and does nothing when not needed).
+            return true;
+        }
         Optional<HistoryEntry> fork = cluster.history().orElse(java.util.List.of()).stream()
                 .filter(h -> h.timeline() == local.timeline())
                 .findFirst();

@@ -11,9 +11,16 @@ package io.pgwarden.agent.loop;
  * @param lsn         its WAL position: written on a primary, received/replayed on a standby, the last
  *                    checkpoint when stopped
  * @param following   {@code host:port} its primary_conninfo points at; null when it follows nobody
+ * @param uncleanStop stopped without a clean shutdown (crashed, or stopped immediately by the fence):
+ *                    its WAL may go past {@code lsn}, which is only its last checkpoint
  */
 public record LocalState(boolean hasData, boolean running, boolean answering, boolean inRecovery, long timeline,
-                         long lsn, String following) {
+                         long lsn, String following, boolean uncleanStop) {
+
+    public LocalState(boolean hasData, boolean running, boolean answering, boolean inRecovery, long timeline, long lsn,
+                      String following) {
+        this(hasData, running, answering, inRecovery, timeline, lsn, following, false);
+    }
 
     public static LocalState noData() {
         return new LocalState(false, false, false, false, 0, 0, null);

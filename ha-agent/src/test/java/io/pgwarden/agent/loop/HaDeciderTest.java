@@ -82,6 +82,9 @@ class HaDeciderTest {
         assertThat(decider.decide(observe("a", c, behindTheFork, Duration.ZERO))).isEqualTo(new Action.Follow("b"));
         LocalState stoppedBehind = new LocalState(true, false, false, false, 2, 4000, null);
         assertThat(decider.decide(observe("a", c, stoppedBehind, Duration.ZERO))).isEqualTo(new Action.StartStandby("b"));
+        LocalState crashedPrimary = new LocalState(true, false, false, false, 2, 3000, null, true);
+        assertThat(decider.decide(observe("a", c, crashedPrimary, Duration.ZERO)))
+                .as("a crashed primary's checkpoint says nothing of where its WAL ends").isEqualTo(new Action.Rewind("b"));
     }
 
     @Test
