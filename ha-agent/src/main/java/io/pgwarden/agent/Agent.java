@@ -77,6 +77,11 @@ public final class Agent implements AutoCloseable {
     private final ReentrantLock wakeLock = new ReentrantLock();
     private final Condition wakeUp = wakeLock.newCondition();
     private final Map<String, Long> memberLastSeen = new HashMap<>();
+    /** Members seen in recent reads, kept a while after their keys vanish: an election asks them too. */
+    private final Map<String, RecentMember> recentMembers = new HashMap<>();
+
+    private record RecentMember(MemberData data, long seenNanos) {
+    }
 
     private volatile boolean woken;
     private volatile boolean stopping;
@@ -284,6 +289,9 @@ public final class Agent implements AutoCloseable {
                 wake();
             });
         }
+        long now = System.nanoTime();
+        read.cluster().members().forEach((name, data) -> recentMembers.put(name, new RecentMember(data, now)));
+        recentMembers.values().removeIf(m -> now - m.seenNanos() > timing.ttl().multipliedBy(3).toNanos());
         read.cluster().config().ifPresent(c -> lastConfig = c);
         read.cluster().history().ifPresent(h -> lastHistory = h);
         read.cluster().initialize().filter(s -> !s.isBlank()).ifPresent(s -> lastInitialize = s);
@@ -612,7 +620,11 @@ public final class Agent implements AutoCloseable {
     }
 
     private void elect(PatroniCluster cluster, LocalState local) {
-        Map<String, MemberData> others = new LinkedHashMap<>(cluster.members());
+        // Everyone seen lately, not only who has a key now: after etcd was wiped the running primary has
+        // no member key for a moment, and must still be heard before anyone races it for the leader key.
+        Map<String, MemberData> others = new LinkedHashMap<>();
+        recentMembers.forEach((name, member) -> others.put(name, member.data()));
+        others.putAll(cluster.members());
         others.remove(config.name());
         boolean syncGated = syncMode(Optional.of(new ClusterRead(cluster, 0, 0, 0, 0))) != SyncMode.OFF
                 && cluster.sync().isPresent();

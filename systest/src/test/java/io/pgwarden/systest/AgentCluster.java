@@ -36,7 +36,7 @@ final class AgentCluster implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(AgentCluster.class);
 
-    final EtcdServer etcd;
+    EtcdServer etcd; // replaced by a new, empty one in EtcdReplacedIT
     final LocalCluster agents;
     final PatroniKeys keys;
     final Path dir;
