@@ -23,6 +23,7 @@ import io.pgwarden.agent.postgres.ReplicationRow;
 import io.pgwarden.agent.postgres.RewindResult;
 import io.pgwarden.agent.postgres.StopMode;
 import io.pgwarden.agent.rest.NodeStatus;
+import io.pgwarden.agent.watchdog.Watchdog;
 import io.pgwarden.agent.rest.ReplicationInfo;
 import io.pgwarden.discovery.patroni.ClusterConfig;
 import io.pgwarden.discovery.patroni.ConnUrl;
@@ -101,8 +102,11 @@ public final class Agent implements AutoCloseable {
     private String lastInitialize;
     private ProcessHandle watchedPostmaster;
 
-    public Agent(AgentConfig config, EtcdDcs dcs, PostgresServer postgres, AgentEvents events) {
+    private final Watchdog watchdog;
+
+    public Agent(AgentConfig config, EtcdDcs dcs, PostgresServer postgres, Watchdog watchdog, AgentEvents events) {
         this.config = Objects.requireNonNull(config, "config");
+        this.watchdog = watchdog;
         this.dcs = dcs;
         this.postgres = postgres;
         this.events = events;
@@ -112,9 +116,10 @@ public final class Agent implements AutoCloseable {
         this.fence = new Fence(postgres, () -> runsAsPrimary, leaseKeeper::sinceRenewal, () -> timing.renewDeadline(),
                 () -> {
                     runsAsPrimary = false;
+                    watchdog.disarm();
                     events.demoted("fence");
                     wake();
-                });
+                }, watchdog, () -> watchdog.feedDeadline(timing.ttl()));
         this.status = NodeStatus.starting(config.name(), config.scope(), VERSION);
     }
 
@@ -173,6 +178,7 @@ public final class Agent implements AutoCloseable {
             boolean leader = runsAsPrimary;
             postgres.stop(StopMode.FAST, Duration.ofSeconds(60));
             runsAsPrimary = false;
+            watchdog.disarm();
             if (leader) {
                 try {
                     if (dcs.releaseLeader()) {
@@ -455,6 +461,9 @@ public final class Agent implements AutoCloseable {
             dcs.delete(keys.initialize());
             throw e;
         }
+        if (!watchdog.arm(timing.ttl())) {
+            throw new IllegalStateException("watchdog required but unusable: not taking the leader key");
+        }
         long sent = System.nanoTime();
         long lease = dcs.ensureLease(timing.ttl());
         if (!dcs.acquireLeader(lease)) {
@@ -553,6 +562,7 @@ public final class Agent implements AutoCloseable {
         boolean heldKey = cluster != null && cluster.leader().map(config.name()::equals).orElse(false);
         postgres.stop(demote.immediate() ? StopMode.IMMEDIATE : StopMode.FAST, timing.retryTimeout());
         runsAsPrimary = false;
+        watchdog.disarm();
         events.demoted(demote.immediate() ? "lease" : "leader_elsewhere");
         if (heldKey) {
             releaseKey("demoted");
@@ -560,6 +570,7 @@ public final class Agent implements AutoCloseable {
     }
 
     private void releaseKey(String reason) {
+        watchdog.disarm();
         try {
             if (dcs.releaseLeader()) {
                 LOG.info("Released the leader key: {}", reason);
@@ -596,6 +607,9 @@ public final class Agent implements AutoCloseable {
     }
 
     private void reacquire(PatroniCluster cluster, LocalState local) {
+        if (!watchdog.arm(timing.ttl())) {
+            return;
+        }
         long sent = System.nanoTime();
         long lease = dcs.ensureLease(timing.ttl());
         if (dcs.acquireLeader(lease)) {
@@ -647,10 +661,14 @@ public final class Agent implements AutoCloseable {
             LOG.info("Not running for leader: {}", whyNot.get());
             return;
         }
+        if (!watchdog.arm(timing.ttl())) {
+            return;
+        }
         long sent = System.nanoTime();
         long lease = dcs.ensureLease(timing.ttl());
         if (!dcs.acquireLeader(lease)) {
             LOG.info("Another member took the leader key first");
+            watchdog.disarm();
             return;
         }
         leaseKeeper.confirmed(sent);

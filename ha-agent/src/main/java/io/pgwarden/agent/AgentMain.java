@@ -9,6 +9,7 @@ import io.pgwarden.agent.postgres.PostgresServer;
 import io.pgwarden.agent.rest.AgentMetrics;
 import io.pgwarden.agent.rest.NodeStatus;
 import io.pgwarden.agent.rest.RestApi;
+import io.pgwarden.agent.watchdog.Watchdog;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.util.concurrent.atomic.AtomicReference;
@@ -99,7 +100,8 @@ public final class AgentMain {
         AgentMetrics metrics = new AgentMetrics(registry, status);
         EtcdDcs dcs = new EtcdDcs(config.etcd().hosts(), new PatroniKeys(config.namespace(), config.scope()),
                 config.name(), Duration.ofSeconds(config.retryTimeout()));
-        Agent agent = new Agent(config, dcs, new PostgresServer(config.postgresql(), config.name()), events(metrics));
+        Agent agent = new Agent(config, dcs, new PostgresServer(config.postgresql(), config.name()),
+                new Watchdog(config.watchdog()), events(metrics));
         agentRef.set(agent);
         RestApi rest;
         try {

@@ -15,6 +15,7 @@ import org.slf4j.LoggerFactory;
  * The leader's own fence, on a thread of its own: the moment a node that runs as primary is past its
  * renew deadline, its PostgreSQL is stopped immediately, whatever the loop is busy with. It checks
  * often, so after a freeze (SIGSTOP/SIGCONT of the whole JVM) it acts within a tick of waking up.
+ * It also feeds the watchdog, while the lease is valid.
  */
 final class Fence implements AutoCloseable {
 
@@ -26,6 +27,9 @@ final class Fence implements AutoCloseable {
     private final Supplier<Duration> sinceRenewal;
     private final Supplier<Duration> deadline;
     private final Runnable onFenced;
+    private final io.pgwarden.agent.watchdog.Watchdog watchdog;
+    private final Supplier<Duration> feedDeadline;
+    private long lastFeedNanos;
     private final ScheduledExecutorService thread = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "pgwarden-fence");
         t.setDaemon(true);
@@ -34,7 +38,10 @@ final class Fence implements AutoCloseable {
     });
 
     Fence(PostgresServer postgres, BooleanSupplier runsAsPrimary, Supplier<Duration> sinceRenewal,
-          Supplier<Duration> deadline, Runnable onFenced) {
+          Supplier<Duration> deadline, Runnable onFenced, io.pgwarden.agent.watchdog.Watchdog watchdog,
+          Supplier<Duration> feedDeadline) {
+        this.watchdog = watchdog;
+        this.feedDeadline = feedDeadline;
         this.postgres = postgres;
         this.runsAsPrimary = runsAsPrimary;
         this.sinceRenewal = sinceRenewal;
@@ -49,6 +56,7 @@ final class Fence implements AutoCloseable {
     private void check() {
         try {
             Duration since = sinceRenewal.get();
+            feedWatchdog(since);
             if (since.compareTo(deadline.get()) >= 0 && runsAsPrimary.getAsBoolean() && postgres.isRunning()) {
                 LOG.warn("FENCE: no lease renewal for {} ms (deadline {} ms): stopping PostgreSQL immediately",
                         since.toMillis(), deadline.get().toMillis());
@@ -57,6 +65,16 @@ final class Fence implements AutoCloseable {
             }
         } catch (RuntimeException e) {
             LOG.error("Fence check failed", e);
+        }
+    }
+
+    /** The watchdog is fed only while the lease is surely valid: a hung agent stops feeding it. */
+    private void feedWatchdog(Duration since) {
+        long now = System.nanoTime();
+        if (watchdog.armed() && runsAsPrimary.getAsBoolean() && since.compareTo(feedDeadline.get()) < 0
+                && now - lastFeedNanos >= 500_000_000L) {
+            watchdog.keepalive();
+            lastFeedNanos = now;
         }
     }
 
