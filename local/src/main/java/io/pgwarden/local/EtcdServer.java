@@ -11,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Optional;
@@ -22,8 +23,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A throw-away single-member etcd on 127.0.0.1, data in a temp dir. Gone after {@link #close()}, and
- * also when the JVM dies without closing it (see {@link Reaper}).
+ * A throw-away single-member etcd, on 127.0.0.1 unless {@link Options} say otherwise, data in a temp
+ * dir. Gone after {@link #close()}, and also when the JVM dies without closing it (see {@link Reaper}).
  */
 public final class EtcdServer implements AutoCloseable {
 
@@ -38,7 +39,32 @@ public final class EtcdServer implements AutoCloseable {
     // The v3 JSON gateway answers base64 values, which need no unescaping.
     private static final Pattern VALUE = Pattern.compile("\"value\"\\s*:\\s*\"([A-Za-z0-9+/=]*)\"");
 
+    /**
+     * Where etcd serves and how it is launched.
+     *
+     * @param hosts         addresses it serves clients on (one port for all); the first one is also
+     *                      its peer address and the one this class talks to, so it must be reachable
+     *                      from this JVM
+     * @param commandPrefix put before etcd's command line, e.g. {@code ip netns exec NS} to run it in a
+     *                      network namespace; empty to run it directly
+     */
+    public record Options(List<String> hosts, List<String> commandPrefix) {
+        public Options {
+            hosts = List.copyOf(hosts);
+            commandPrefix = List.copyOf(commandPrefix);
+            if (hosts.isEmpty()) {
+                throw new IllegalArgumentException("etcd needs at least one address to serve on");
+            }
+        }
+
+        /** 127.0.0.1, started directly: what {@link #start()} does. */
+        public static Options loopback() {
+            return new Options(List.of(PostgresNode.HOST), List.of());
+        }
+    }
+
     private final Path binary;
+    private final Options options;
     private final String clusterToken;
     private final Process process;
     private final Path tempDir;
@@ -49,9 +75,10 @@ public final class EtcdServer implements AutoCloseable {
     private boolean paused;
     private boolean closed;
 
-    private EtcdServer(Path binary, String clusterToken, Process process, Path tempDir, Reaper reaper, int clientPort,
-            int peerPort) {
+    private EtcdServer(Path binary, Options options, String clusterToken, Process process, Path tempDir, Reaper reaper,
+            int clientPort, int peerPort) {
         this.binary = binary;
+        this.options = options;
         this.clusterToken = clusterToken;
         this.process = process;
         this.tempDir = tempDir;
@@ -69,11 +96,21 @@ public final class EtcdServer implements AutoCloseable {
         return start(DEFAULT_BINARY);
     }
 
-    static EtcdServer start(Path binary) {
-        return start(binary, FreePorts.next(), FreePorts.next(), newClusterToken());
+    /**
+     * Starts etcd on the given addresses (with the given command prefix) and returns once
+     * {@code /health} at the first address reports it healthy.
+     *
+     * @throws IllegalStateException if etcd is not installed or does not become healthy
+     */
+    public static EtcdServer start(Options options) {
+        return start(DEFAULT_BINARY, options, FreePorts.next(), FreePorts.next(), newClusterToken());
     }
 
-    private static EtcdServer start(Path binary, int clientPort, int peerPort, String clusterToken) {
+    static EtcdServer start(Path binary) {
+        return start(binary, Options.loopback(), FreePorts.next(), FreePorts.next(), newClusterToken());
+    }
+
+    private static EtcdServer start(Path binary, Options options, int clientPort, int peerPort, String clusterToken) {
         if (!Files.isExecutable(binary)) {
             throw new IllegalStateException("etcd binary " + binary + " not found; install the Debian package " + PACKAGE);
         }
@@ -87,21 +124,24 @@ public final class EtcdServer implements AutoCloseable {
             deleteQuietly(tempDir);
             throw e;
         }
-        String clientUrl = url(clientPort);
-        String peerUrl = url(peerPort);
+        String clientUrls = String.join(",", urls(options.hosts(), clientPort));
+        String peerUrl = url(options.hosts().get(0), peerPort);
         // setsid: its own session, so Ctrl-C in the demo's terminal reaches the JVM (which closes this) only.
-        ProcessBuilder builder = new ProcessBuilder(List.of("setsid", binary.toString(),
+        // A prefix such as "ip netns exec" execs the rest without forking: the process stays etcd's.
+        List<String> command = new ArrayList<>(options.commandPrefix());
+        command.addAll(List.of("setsid", binary.toString(),
                 "--name", "etcd0",
                 "--data-dir", tempDir.resolve("data").toString(),
-                "--listen-client-urls", clientUrl,
-                "--advertise-client-urls", clientUrl,
+                "--listen-client-urls", clientUrls,
+                "--advertise-client-urls", clientUrls,
                 "--listen-peer-urls", peerUrl,
                 "--initial-advertise-peer-urls", peerUrl,
                 "--initial-cluster", "etcd0=" + peerUrl,
                 "--initial-cluster-state", "new",
                 "--initial-cluster-token", clusterToken,
                 "--logger", "zap",
-                "--log-outputs", "stderr"))
+                "--log-outputs", "stderr"));
+        ProcessBuilder builder = new ProcessBuilder(command)
                 .directory(tempDir.toFile())
                 .redirectInput(Redirect.from(Path.of("/dev/null").toFile()))
                 .redirectErrorStream(true)
@@ -119,7 +159,7 @@ public final class EtcdServer implements AutoCloseable {
             deleteQuietly(tempDir);
             throw new UncheckedIOException("could not start etcd", e);
         }
-        EtcdServer server = new EtcdServer(binary, clusterToken, process, tempDir, reaper, clientPort, peerPort);
+        EtcdServer server = new EtcdServer(binary, options, clusterToken, process, tempDir, reaper, clientPort, peerPort);
         OpenFixtures.add(server);
         try {
             server.awaitHealthy();
@@ -127,7 +167,7 @@ public final class EtcdServer implements AutoCloseable {
             server.close();
             throw e;
         }
-        LOG.info("Started etcd on {} in {}", clientUrl, tempDir);
+        LOG.info("Started etcd on {} in {}", clientUrls, tempDir);
         return server;
     }
 
@@ -138,7 +178,7 @@ public final class EtcdServer implements AutoCloseable {
      */
     public EtcdServer replaceWithEmpty() {
         close();
-        EtcdServer replacement = start(binary, clientPort, peerPort, newClusterToken());
+        EtcdServer replacement = start(binary, options, clientPort, peerPort, newClusterToken());
         LOG.info("Replaced etcd on {} with an empty one (new cluster id)", clientUrl());
         return replacement;
     }
@@ -151,14 +191,19 @@ public final class EtcdServer implements AutoCloseable {
      */
     public EtcdServer wipeAndRestart() {
         close();
-        EtcdServer restarted = start(binary, clientPort, peerPort, clusterToken);
+        EtcdServer restarted = start(binary, options, clientPort, peerPort, clusterToken);
         LOG.info("Wiped etcd on {} and started it again, empty (same cluster id)", clientUrl());
         return restarted;
     }
 
-    /** {@code http://127.0.0.1:PORT}. */
+    /** {@code http://127.0.0.1:PORT}, or the first of {@link Options#hosts()}. */
     public String clientUrl() {
-        return url(clientPort);
+        return url(options.hosts().get(0), clientPort);
+    }
+
+    /** One URL per address etcd serves clients on, in the order of {@link Options#hosts()}. */
+    public List<String> clientUrls() {
+        return urls(options.hosts(), clientPort);
     }
 
     public int clientPort() {
@@ -321,8 +366,12 @@ public final class EtcdServer implements AutoCloseable {
         return "pgwarden-" + UUID.randomUUID();
     }
 
-    private static String url(int port) {
-        return "http://" + PostgresNode.HOST + ":" + port;
+    private static String url(String host, int port) {
+        return "http://" + host + ":" + port;
+    }
+
+    private static List<String> urls(List<String> hosts, int port) {
+        return hosts.stream().map(host -> url(host, port)).toList();
     }
 
     private static boolean deleteQuietly(Path dir) {

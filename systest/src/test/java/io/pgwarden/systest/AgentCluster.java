@@ -29,8 +29,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * etcd, three agents as processes, and optionally a router following them: the system under test.
- * Everything on loopback in a temp dir; {@link #close()} stops it all, and the agents stop by
- * themselves if this JVM dies.
+ * Everything on loopback (or in a {@link NetworkLab}) in a temp dir; {@link #close()} stops it all,
+ * and the agents stop by themselves if this JVM dies.
  */
 final class AgentCluster implements AutoCloseable {
 
@@ -50,8 +50,7 @@ final class AgentCluster implements AutoCloseable {
     }
 
     static AgentCluster start(LocalCluster.Options options) throws IOException {
-        Path dir = Files.createTempDirectory("pgwarden-agents-");
-        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x")); // postgres must traverse it
+        Path dir = newDir();
         EtcdServer etcd = EtcdServer.start();
         LocalCluster agents = LocalCluster.create(dir, List.of(etcd.clientUrl()), options, FreePorts::next);
         AgentCluster cluster = new AgentCluster(etcd, agents, dir);
@@ -66,6 +65,21 @@ final class AgentCluster implements AutoCloseable {
         return cluster;
     }
 
+    /**
+     * Takes over an etcd and agents made elsewhere (placed in network namespaces, say) without starting
+     * anything; {@link #close()} stops them as it stops its own.
+     */
+    static AgentCluster of(EtcdServer etcd, LocalCluster agents, Path dir) {
+        return new AgentCluster(etcd, agents, dir);
+    }
+
+    /** A temp dir for the agents' files. */
+    static Path newDir() throws IOException {
+        Path dir = Files.createTempDirectory("pgwarden-agents-");
+        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x")); // postgres must traverse it
+        return dir;
+    }
+
     /** A leader and every other node streaming from it, as the leader's pg_stat_replication says. */
     void awaitHealthy(Duration timeout) {
         await().atMost(timeout).pollInterval(Duration.ofMillis(250)).ignoreExceptions().until(() -> {
@@ -77,7 +91,7 @@ final class AgentCluster implements AutoCloseable {
                     return false;
                 }
             }
-            try (Connection c = connect(node(leader).pgPort()); Statement s = c.createStatement();
+            try (Connection c = connect(node(leader)); Statement s = c.createStatement();
                  ResultSet r = s.executeQuery("SELECT count(*) FROM pg_stat_replication WHERE state = 'streaming'")) {
                 r.next();
                 return r.getInt(1) == agents.nodes().size() - 1;
@@ -119,22 +133,47 @@ final class AgentCluster implements AutoCloseable {
     }
 
     static String nodeUrl(int port) {
-        return "jdbc:postgresql://127.0.0.1:" + port + "/postgres";
+        return nodeUrl("127.0.0.1", port);
+    }
+
+    /** A node's PostgreSQL at its own address (127.0.0.1 unless placed elsewhere). */
+    static String nodeUrl(AgentProcess node) {
+        return nodeUrl(node.host(), node.pgPort());
+    }
+
+    private static String nodeUrl(String host, int port) {
+        return "jdbc:postgresql://" + host + ":" + port + "/postgres";
     }
 
     static Connection connect(int port) throws SQLException {
+        return connect(nodeUrl(port));
+    }
+
+    static Connection connect(AgentProcess node) throws SQLException {
+        return connect(nodeUrl(node));
+    }
+
+    private static Connection connect(String url) throws SQLException {
         Properties props = new Properties();
         props.setProperty("user", "postgres");
         props.setProperty("password", "postgres");
         props.setProperty("connectTimeout", "3");
         props.setProperty("socketTimeout", "10");
-        return DriverManager.getConnection(nodeUrl(port), props);
+        return DriverManager.getConnection(url, props);
     }
 
     /** Every id in {@code acked}, as the given node's table has them. */
     static java.util.Set<Long> idsOn(int port) throws SQLException {
+        return idsOn(connect(port));
+    }
+
+    static java.util.Set<Long> idsOn(AgentProcess node) throws SQLException {
+        return idsOn(connect(node));
+    }
+
+    private static java.util.Set<Long> idsOn(Connection connection) throws SQLException {
         java.util.Set<Long> ids = new java.util.HashSet<>();
-        try (Connection c = connect(port); Statement s = c.createStatement();
+        try (Connection c = connection; Statement s = c.createStatement();
              ResultSet r = s.executeQuery("SELECT id FROM acked")) {
             while (r.next()) {
                 ids.add(r.getLong(1));

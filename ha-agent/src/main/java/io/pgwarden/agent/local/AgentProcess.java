@@ -25,6 +25,7 @@ public final class AgentProcess {
     public static final String PARENT_ENV = "PGWARDEN_EXIT_WITH_PID";
 
     private final String name;
+    private final NodePlacement placement;
     private final Path config;
     private final Path log;
     private final int pgPort;
@@ -32,8 +33,9 @@ public final class AgentProcess {
     private final Path dataDir;
     private Process process;
 
-    AgentProcess(String name, Path config, Path log, int pgPort, int restPort, Path dataDir) {
+    AgentProcess(String name, NodePlacement placement, Path config, Path log, int pgPort, int restPort, Path dataDir) {
         this.name = name;
+        this.placement = placement;
         this.config = config;
         this.log = log;
         this.pgPort = pgPort;
@@ -45,6 +47,15 @@ public final class AgentProcess {
         return name;
     }
 
+    /** The address its PostgreSQL and REST API listen on (127.0.0.1 unless placed elsewhere). */
+    public String host() {
+        return placement.host();
+    }
+
+    public NodePlacement placement() {
+        return placement;
+    }
+
     public int pgPort() {
         return pgPort;
     }
@@ -54,7 +65,7 @@ public final class AgentProcess {
     }
 
     public String restUrl() {
-        return "http://127.0.0.1:" + restPort;
+        return "http://" + placement.address(restPort);
     }
 
     public Path dataDir() {
@@ -82,7 +93,9 @@ public final class AgentProcess {
             return;
         }
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        List<String> command = new ArrayList<>(List.of("setsid", java, "-Xmx160m", "-XX:+UseSerialGC",
+        // A prefix such as "ip netns exec" execs the rest without forking: the process stays the agent's.
+        List<String> command = new ArrayList<>(placement.commandPrefix());
+        command.addAll(List.of("setsid", java, "-Xmx160m", "-XX:+UseSerialGC",
                 "-XX:TieredStopAtLevel=1", "-Xss512k", "-cp", System.getProperty("java.class.path"),
                 "io.pgwarden.agent.AgentMain", "-c", config.toString()));
         ProcessBuilder builder = new ProcessBuilder(command)
@@ -95,7 +108,8 @@ public final class AgentProcess {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot start agent " + name, e);
         }
-        LOG.info("Started agent {} (pid {}), PostgreSQL 127.0.0.1:{}, REST 127.0.0.1:{}", name, process.pid(), pgPort, restPort);
+        LOG.info("Started agent {} (pid {}), PostgreSQL {}, REST {}", name, process.pid(), placement.address(pgPort),
+                placement.address(restPort));
     }
 
     /** The postmaster's pid from its pid file, when one runs. */

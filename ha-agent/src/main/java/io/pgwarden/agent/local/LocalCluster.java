@@ -8,14 +8,19 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * A cluster of agents on loopback, each its own process sharing nothing but etcd: what the demo, the
- * failover benchmark and the tests run. Writes one node YAML per member under {@code baseDir}, starts
+ * failover benchmark and the tests run; a test may place nodes elsewhere ({@link NodePlacement}).
+ * Writes one node YAML per member under {@code baseDir}, starts
  * {@code java io.pgwarden.agent.AgentMain -c nodeN.yml} with this JVM's class path, and stops them
  * (SIGTERM, then SIGKILL) on {@link #close()}. Agents also exit on their own when this JVM dies.
  */
@@ -74,22 +79,40 @@ public final class LocalCluster implements AutoCloseable {
      * @param ports picks a free port; called twice per node (PostgreSQL, REST)
      */
     public static LocalCluster create(Path baseDir, List<String> etcd, Options options, PortPicker ports) {
-        LocalCluster cluster = new LocalCluster(baseDir, options, etcd);
+        NodePlacement loopback = NodePlacement.loopback(etcd);
+        return create(baseDir, options, ports, name -> loopback);
+    }
+
+    /**
+     * Writes the node files without starting anything, each node where {@code placement} puts it.
+     *
+     * @param ports     picks a port free at every node's address; called twice per node (PostgreSQL, REST)
+     * @param placement for {@code node1}, {@code node2} ...: its address, etcd URLs, command prefix, pg_hba
+     */
+    public static LocalCluster create(Path baseDir, Options options, PortPicker ports,
+                                      Function<String, NodePlacement> placement) {
+        Map<String, NodePlacement> placements = new LinkedHashMap<>();
+        Set<String> etcd = new LinkedHashSet<>();
         for (int i = 1; i <= options.nodes(); i++) {
-            String name = "node" + i;
+            NodePlacement place = Objects.requireNonNull(placement.apply("node" + i), "placement of node" + i);
+            placements.put("node" + i, place);
+            etcd.addAll(place.etcd());
+        }
+        LocalCluster cluster = new LocalCluster(baseDir, options, List.copyOf(etcd));
+        placements.forEach((name, place) -> {
             int pgPort = ports.next();
             int restPort = ports.next();
             Path config = baseDir.resolve(name + ".yml");
             try {
                 Files.createDirectories(baseDir);
-                Files.writeString(config, NodeYaml.render(name, options, etcd, pgPort, restPort,
+                Files.writeString(config, NodeYaml.render(name, options, place, pgPort, restPort,
                         baseDir.resolve(name).resolve("data"), options.tags().getOrDefault(name, Map.of())));
             } catch (IOException e) {
                 throw new UncheckedIOException("cannot write " + config, e);
             }
-            cluster.nodes.put(name, new AgentProcess(name, config, baseDir.resolve(name + ".log"), pgPort, restPort,
-                    baseDir.resolve(name).resolve("data")));
-        }
+            cluster.nodes.put(name, new AgentProcess(name, place, config, baseDir.resolve(name + ".log"), pgPort,
+                    restPort, baseDir.resolve(name).resolve("data")));
+        });
         return cluster;
     }
 
@@ -118,6 +141,7 @@ public final class LocalCluster implements AutoCloseable {
         return options;
     }
 
+    /** Every etcd URL some node dials (all nodes dial the same ones unless placed apart). */
     public List<String> etcd() {
         return etcd;
     }

@@ -4,32 +4,34 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 
-/** The YAML of one local agent: loopback addresses, the cluster's timing, the demo's users. */
+/** The YAML of one local agent: its placement's addresses, the cluster's timing, the demo's users. */
 final class NodeYaml {
 
     private NodeYaml() {
     }
 
-    static String render(String name, LocalCluster.Options options, List<String> etcd, int pgPort, int restPort,
+    static String render(String name, LocalCluster.Options options, NodePlacement placement, int pgPort, int restPort,
                          Path dataDir, Map<String, Object> tags) {
         Map<String, Object> root = new LinkedHashMap<>();
         root.put("name", name);
         root.put("scope", options.scope());
-        root.put("etcd", Map.of("hosts", etcd));
+        root.put("etcd", Map.of("hosts", placement.etcd()));
         root.put("ttl", options.ttl());
         root.put("loop_wait", options.loopWait());
         root.put("retry_timeout", options.retryTimeout());
         Map<String, Object> pg = new LinkedHashMap<>();
         pg.put("data_dir", dataDir.toString());
-        pg.put("listen", "127.0.0.1:" + pgPort);
+        pg.put("listen", placement.address(pgPort));
+        if (!placement.pgHba().isEmpty()) {
+            pg.put("pg_hba", placement.pgHba());
+        }
         pg.put("superuser", Map.of("username", "postgres", "password", "postgres"));
         pg.put("replication", Map.of("username", "replicator", "password", "replicator"));
         pg.put("primary_start_timeout", options.primaryStartTimeout());
         root.put("postgresql", pg);
-        root.put("restapi", Map.of("listen", "127.0.0.1:" + restPort));
+        root.put("restapi", Map.of("listen", placement.address(restPort)));
         if (!tags.isEmpty()) {
             root.put("tags", tags);
         }
