@@ -3,6 +3,7 @@ package io.pgwarden.launcher;
 import io.pgwarden.bench.failover.FailoverBench;
 import io.pgwarden.bench.failover.FailoverSettings;
 import io.pgwarden.bench.failover.Scenario;
+import io.pgwarden.bench.failover.Stack;
 import io.pgwarden.pool.PoolMode;
 import io.pgwarden.bench.throughput.QueryMode;
 import io.pgwarden.bench.throughput.ThroughputBench;
@@ -14,6 +15,7 @@ import picocli.CommandLine.Spec;
 
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
 
@@ -76,27 +78,38 @@ final class BenchCommand {
     }
 
     @Command(name = "failover", mixinStandardHelpOptions = true,
-            description = "Write probes through pgwarden and through HAProxy while a Patroni cluster's leader crashes,"
-                    + " freezes, switches over or loses etcd: outage, failed, lost and split-brain writes.")
+            description = "Write probes through the pgwarden router (on pgwarden's agents and on Patroni) and through"
+                    + " HAProxy (on Patroni) while the leader's node or PostgreSQL crashes, its agent freezes, it"
+                    + " switches over or etcd stops: outage, failed, lost and split-brain writes.")
     static final class Failover implements Callable<Integer> {
 
         @Spec
         CommandSpec spec;
 
-        @Option(names = "--scenario", split = ",", defaultValue = "crash,freeze,switchover,etcd-pause",
-                description = "crash, freeze, switchover, etcd-pause; repeatable or a comma list (default ${DEFAULT-VALUE})")
+        @Option(names = "--scenario", split = ",", defaultValue = "node-crash,postgres-crash,freeze,switchover,etcd-pause",
+                description = "node-crash, postgres-crash, freeze, switchover (Patroni only), etcd-pause; repeatable or a"
+                        + " comma list (default ${DEFAULT-VALUE})")
         String[] scenarios;
+
+        @Option(names = "--stacks", split = ",", defaultValue = "agents,patroni",
+                description = "agents (pgwarden's agents, synchronous_mode on), patroni; each scenario runs on each"
+                        + " (default ${DEFAULT-VALUE})")
+        String[] stacks;
+
+        @Option(names = "--patroni-synchronous-mode", split = ",", defaultValue = "off,on",
+                description = "Patroni's synchronous_mode: off, on, or both as separate set-ups (default ${DEFAULT-VALUE})")
+        String[] patroniSynchronousModes;
 
         @Option(names = "--runs", defaultValue = "3", description = "runs per scenario, each on a fresh cluster (default ${DEFAULT-VALUE})")
         int runs;
 
-        @Option(names = "--ttl", defaultValue = "10", description = "Patroni ttl, seconds (default ${DEFAULT-VALUE})")
+        @Option(names = "--ttl", defaultValue = "10", description = "ttl of Patroni and the agents, seconds (default ${DEFAULT-VALUE})")
         int ttl;
 
-        @Option(names = "--loop-wait", defaultValue = "2", description = "Patroni loop_wait, seconds (default ${DEFAULT-VALUE})")
+        @Option(names = "--loop-wait", defaultValue = "2", description = "loop_wait, seconds (default ${DEFAULT-VALUE})")
         int loopWait;
 
-        @Option(names = "--retry-timeout", defaultValue = "3", description = "Patroni retry_timeout, seconds (default ${DEFAULT-VALUE})")
+        @Option(names = "--retry-timeout", defaultValue = "3", description = "retry_timeout, seconds (default ${DEFAULT-VALUE})")
         int retryTimeout;
 
         @Option(names = "--output", description = "markdown file whose failover section is replaced, e.g. docs/benchmarks.md")
@@ -105,9 +118,21 @@ final class BenchCommand {
         @Override
         public Integer call() throws Exception {
             FailoverSettings settings = new FailoverSettings(Arrays.stream(scenarios).map(Scenario::parse).toList(),
+                    Arrays.stream(stacks).map(Stack::parse).toList(),
+                    Arrays.stream(patroniSynchronousModes).map(Failover::synchronousMode).toList(),
                     runs, ttl, loopWait, retryTimeout, output, commandLine(spec));
             new FailoverBench(settings, System.out).run();
             return 0;
+        }
+
+        /** {@code off} or {@code on}, any case, as Patroni spells synchronous_mode. */
+        static boolean synchronousMode(String value) {
+            return switch (value.trim().toLowerCase(Locale.ROOT)) {
+                case "off" -> false;
+                case "on" -> true;
+                default -> throw new IllegalArgumentException("--patroni-synchronous-mode takes off or on, not '"
+                        + value + "'");
+            };
         }
     }
 }

@@ -11,7 +11,6 @@ import io.pgwarden.local.EtcdServer;
 import io.pgwarden.local.FreePorts;
 import io.pgwarden.local.HaproxyServer;
 import io.pgwarden.local.PatroniCluster;
-import io.pgwarden.local.PatroniNode;
 import io.pgwarden.pool.auth.UserList;
 import io.pgwarden.router.config.RouterConfig;
 import io.pgwarden.router.listener.RouterServer;
@@ -25,7 +24,6 @@ import java.io.PrintStream;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -44,12 +42,14 @@ import java.util.function.Predicate;
 import java.util.stream.Collectors;
 
 /**
- * {@code pgwarden bench failover}: write probes through pgwarden and through HAProxy (Patroni's
- * example config) at the same time, on a fresh three-member Patroni cluster per run, while a fault is
- * injected and healed; then every acknowledged write is checked against the final leader (lost) and
- * against who held the leader key when it was acknowledged (split-brain). Prints a line per run and
- * a Markdown section at the end, which can also replace the {@code failover} section of a Markdown
- * file, with a timeline PNG per scenario next to it.
+ * {@code pgwarden bench failover}: the same faults on pgwarden's agents and on Patroni, each run on a
+ * fresh three-member cluster with an etcd of its own, while write probes go through every path at the
+ * same time: the pgwarden router on either stack, and on Patroni also HAProxy with Patroni's example
+ * checks and HAProxy with fast checks. After the heal every acknowledged write is checked against the
+ * final leader (lost) and against who held the leader key when it was acknowledged (split-brain), as
+ * the bench's own etcd watch saw the key. Prints a line per run and a Markdown section at the end,
+ * which can also replace the {@code failover} section of a Markdown file, with a timeline PNG per
+ * scenario next to it.
  */
 public final class FailoverBench {
 
@@ -58,7 +58,12 @@ public final class FailoverBench {
     static final MarkdownSection SECTION = new MarkdownSection("failover");
     static final String PGWARDEN = "pgwarden";
     static final String HAPROXY = "haproxy";
+    static final String HAPROXY_FAST = "haproxy-fast";
     static final String DIRECT = "direct";
+    /** HAProxy's fast checks: {@code inter 1s fall 2 rise 1}. */
+    static final Duration FAST_CHECK_INTERVAL = Duration.ofSeconds(1);
+    static final int FAST_FALL = 2;
+    static final int FAST_RISE = 1;
 
     private static final String HOST = "127.0.0.1";
     private static final String DATABASE = "postgres";
@@ -71,6 +76,7 @@ public final class FailoverBench {
     private static final Duration BEFORE_FAULT = Duration.ofSeconds(5);
     /** "A few seconds": after the proxied probes write again, before healing and before stopping. */
     private static final Duration STEADY = Duration.ofSeconds(3);
+    private static final Duration START_TIMEOUT = Duration.ofSeconds(120);
     private static final Duration LEADER_TIMEOUT = Duration.ofSeconds(60);
     private static final Duration SETTLE_TIMEOUT = Duration.ofSeconds(90);
     private static final Duration POLL = Duration.ofMillis(100);
@@ -87,30 +93,42 @@ public final class FailoverBench {
         this.out = out;
     }
 
-    /** Runs every scenario {@code runs} times, each run on a fresh cluster that is gone when it ends, also on failure. */
+    /**
+     * Runs every scenario {@code runs} times on every set-up that can run it, the set-ups taking turns
+     * within each run number so that a change in the machine's load hits them alike; each run on a
+     * fresh cluster that is gone when it ends, also on failure.
+     */
     public void run() throws IOException, InterruptedException {
         Path logs = Files.createTempDirectory("pgwarden-failover-");
         Path userList = logs.resolve("userlist.txt");
         Files.writeString(userList, UserList.entry(USER, PASSWORD));
         Files.setPosixFilePermissions(userList, PosixFilePermissions.fromString("rw-------"));
         List<String> versions = versions();
-        int total = settings.scenarios().size() * settings.runs();
-        out.printf("%d runs (%s, %d each), Patroni ttl %d / loop_wait %d / retry_timeout %d; about %d min%n", total,
+        int total = settings.totalRuns();
+        out.printf("%d runs (%s on %s, %d each), ttl %d / loop_wait %d / retry_timeout %d; about %d min%n", total,
                 settings.scenarios().stream().map(Scenario::cliName).collect(Collectors.joining(", ")),
+                settings.setups().stream().map(StackSetup::label).collect(Collectors.joining(", ")),
                 settings.runs(), settings.ttl(), settings.loopWait(), settings.retryTimeout(),
-                Math.round(Math.ceil(total * (25 + 2.0 * settings.ttl()) / 60.0)));
+                Math.round(Math.ceil(total * (40 + 2.0 * settings.ttl()) / 60.0)));
         Map<Scenario, List<FailoverRun>> results = new LinkedHashMap<>();
         int done = 0;
         for (Scenario scenario : settings.scenarios()) {
             List<FailoverRun> runs = new ArrayList<>();
             results.put(scenario, runs);
             for (int number = 1; number <= settings.runs(); number++) {
-                done++;
-                out.printf("[%d/%d] %s, run %d/%d%n", done, total, scenario.cliName(), number, settings.runs());
-                Path runLogs = Files.createDirectories(logs.resolve(scenario.cliName() + "-" + number));
-                FailoverRun run = runOnce(scenario, number, userList, runLogs);
-                runs.add(run);
-                out.printf("[%d/%d] %s%n", done, total, FailoverReport.runLine(run).substring(2));
+                for (StackSetup setup : settings.setups()) {
+                    if (!setup.runs(scenario)) {
+                        continue;
+                    }
+                    done++;
+                    out.printf("[%d/%d] %s on %s, run %d/%d%n", done, total, scenario.cliName(), setup.label(), number,
+                            settings.runs());
+                    Path runLogs = Files.createDirectories(
+                            logs.resolve(scenario.cliName() + "-" + setup.fileName() + "-" + number));
+                    FailoverRun run = runOnce(scenario, setup, number, userList, runLogs);
+                    runs.add(run);
+                    out.printf("[%d/%d] %s: %s%n", done, total, setup.label(), FailoverReport.runLine(run).substring(2));
+                }
             }
         }
         if (facts == null) {
@@ -139,32 +157,41 @@ public final class FailoverBench {
     }
 
     /** One run; a failure is recorded in the result (and logged), not thrown, so the other runs still happen. */
-    private FailoverRun runOnce(Scenario scenario, int number, Path userList, Path logDir) throws InterruptedException {
+    private FailoverRun runOnce(Scenario scenario, StackSetup setup, int number, Path userList, Path logDir)
+            throws InterruptedException {
         List<String> notes = new ArrayList<>();
         try (BenchResources resources = new BenchResources()) {
-            return execute(scenario, number, userList, logDir, resources, notes);
+            return execute(scenario, setup, number, userList, logDir, resources, notes);
         } catch (RuntimeException | IOException | SQLException e) {
-            log.warn("{} run {} failed", scenario.cliName(), number, e);
-            return FailoverRun.failed(scenario, number, notes, e.toString());
+            log.warn("{} on {} run {} failed", scenario.cliName(), setup.label(), number, e);
+            out.printf("  failed; logs in %s%n", logDir);
+            return FailoverRun.failed(scenario, setup, number, notes, e.toString());
         }
     }
 
-    private FailoverRun execute(Scenario scenario, int number, Path userList, Path logDir, BenchResources resources,
-                                List<String> notes) throws InterruptedException, IOException, SQLException {
-        PatroniCluster cluster = resources.add(PatroniCluster.start(PatroniCluster.Options.defaults()
-                .withTiming(settings.ttl(), settings.loopWait(), settings.retryTimeout())));
-        resources.add(() -> saveClusterLogs(cluster, logDir)); // closed (so run) just before the cluster is
-        PatroniNode first = cluster.waitForLeader(LEADER_TIMEOUT);
+    private ClusterUnderTest startCluster(StackSetup setup) {
+        return switch (setup.stack()) {
+            case AGENTS -> AgentsUnderTest.start(settings.ttl(), settings.loopWait(), settings.retryTimeout(),
+                    START_TIMEOUT);
+            case PATRONI -> PatroniUnderTest.start(settings.ttl(), settings.loopWait(), settings.retryTimeout(),
+                    setup.synchronous(), START_TIMEOUT);
+        };
+    }
+
+    private FailoverRun execute(Scenario scenario, StackSetup setup, int number, Path userList, Path logDir,
+                                BenchResources resources, List<String> notes)
+            throws InterruptedException, IOException, SQLException {
+        ClusterUnderTest cluster = resources.add(startCluster(setup));
+        resources.add(() -> cluster.saveLogs(logDir)); // closed (so run) just before the cluster is
+        String first = cluster.awaitLeader(LEADER_TIMEOUT);
         if (facts == null) {
-            facts = MachineFacts.collect(first.host(), first.pgPort());
+            facts = MachineFacts.collect(HOST, cluster.pgPort(first));
         }
-        createTable(first);
-        Map<Integer, String> nodeByPort = cluster.nodes().stream()
-                .collect(Collectors.toMap(PatroniNode::pgPort, PatroniNode::name));
+        createTable(cluster, first);
+        Map<Integer, String> nodeByPort = cluster.nodeByPort();
 
         LeaderTimeline leaders = new LeaderTimeline();
-        resources.add(LeaderWatch.start(cluster.etcd().clientUrl(), cluster.options().namespace(),
-                cluster.options().scope(), leaders));
+        resources.add(LeaderWatch.start(cluster.etcd().clientUrl(), cluster.leaderKey(), leaders));
         RouterConfig config = routerConfig(cluster, userList);
         EtcdTopologySource routerSource = topologySource(config.dcs());
         RouterServer router = resources.add(RouterServer.start(config, routerSource)); // closes the source too
@@ -175,56 +202,74 @@ public final class FailoverBench {
                 routerLeaders.record(System.nanoTime(), topology.leader());
             }
         });
-        HaproxyServer haproxy = resources.add(HaproxyServer.start(cluster));
-        resources.add(() -> copyLog(haproxy.logFile(), logDir.resolve("haproxy.log")));
 
-        List<WriteProbe> probes = new ArrayList<>();
-        probes.add(probe(PGWARDEN, router.port(ListenerRole.PRIMARY), 1));
-        probes.add(probe(HAPROXY, haproxy.port(), 2));
-        if (scenario.probesOldLeaderDirectly()) {
-            probes.add(probe(DIRECT, first.pgPort(), 3));
+        List<WriteProbe> proxied = new ArrayList<>();
+        proxied.add(probe(PGWARDEN, router.port(ListenerRole.PRIMARY), 1));
+        List<HaproxyServer.Backend> backends = cluster.haproxyBackends();
+        if (!backends.isEmpty()) {
+            HaproxyServer example = resources.add(HaproxyServer.start(backends, HaproxyServer.Options.defaults()));
+            resources.add(() -> LogFiles.copy(example.logFile(), logDir.resolve("haproxy.log")));
+            HaproxyServer fast = resources.add(HaproxyServer.start(backends, HaproxyServer.Options.defaults()
+                    .withChecks(FAST_CHECK_INTERVAL, FAST_FALL, FAST_RISE)));
+            resources.add(() -> LogFiles.copy(fast.logFile(), logDir.resolve("haproxy-fast.log")));
+            proxied.add(probe(HAPROXY, example.port(), 2));
+            proxied.add(probe(HAPROXY_FAST, fast.port(), 3));
         }
-        List<WriteProbe> proxied = probes.subList(0, 2);
+        List<WriteProbe> probes = new ArrayList<>(proxied);
+        if (scenario.probesOldLeaderDirectly()) {
+            probes.add(probe(DIRECT, cluster.pgPort(first), 4));
+        }
         ProbeThreads threads = resources.add(new ProbeThreads(probes).start());
         awaitAcks(proxied, System.nanoTime(), recoveryTimeout(), "before the fault", notes);
         sleep(BEFORE_FAULT);
 
-        PatroniNode old = cluster.waitForLeader(LEADER_TIMEOUT);
+        String old = cluster.awaitLeader(LEADER_TIMEOUT);
+        if (!old.equals(first) && scenario.probesOldLeaderDirectly()) {
+            notes.add("the leader moved from " + first + " to " + old + " before the fault; the direct probe writes to "
+                    + first);
+        }
         notes.add("load average at the fault " + MachineFacts.readLoadAverage());
         long fault;
         long heal;
         switch (scenario) {
-            case CRASH -> {
+            case NODE_CRASH -> {
                 fault = System.nanoTime();
-                old.kill();
-                out.printf("  killed %s (agent and postmaster)%n", old.name());
+                cluster.crashNode(old);
+                out.printf("  killed %s (agent and postmaster)%n", old);
                 awaitNewLeader(cluster, old, fault);
                 awaitAcks(proxied, System.nanoTime(), recoveryTimeout(), "after the failover", notes);
                 sleep(STEADY);
                 heal = System.nanoTime();
-                old.start();
-                out.printf("  started %s again at %s%n", old.name(), FailoverReport.seconds(heal - fault));
+                cluster.startNode(old);
+                out.printf("  started %s again at %s%n", old, FailoverReport.seconds(heal - fault));
+            }
+            case POSTGRES_CRASH -> {
+                fault = System.nanoTime();
+                cluster.crashPostgres(old);
+                out.printf("  killed the postmaster of %s; its agent keeps running%n", old);
+                awaitAcks(proxied, fault, recoveryTimeout(), "after the crash", notes);
+                out.printf("  every proxied probe wrote again at %s%n", FailoverReport.seconds(System.nanoTime() - fault));
+                sleep(STEADY);
+                heal = System.nanoTime();
             }
             case FREEZE -> {
-                long pid = old.patroniPid().orElseThrow(
-                        () -> new IllegalStateException("the Patroni agent of " + old.name() + " is not running"));
                 fault = System.nanoTime();
-                Commands.signal(pid, "STOP");
-                out.printf("  froze the Patroni agent of %s (pid %d); its PostgreSQL keeps running%n", old.name(), pid);
+                long pid = cluster.freezeAgent(old);
+                out.printf("  froze the agent of %s (pid %d) for %d s; its PostgreSQL keeps running%n", old, pid,
+                        settings.freezeDuration().toSeconds());
                 try {
-                    awaitNewLeader(cluster, old, fault);
-                    awaitAcks(proxied, System.nanoTime(), recoveryTimeout(), "after the failover", notes);
-                    sleep(STEADY);
+                    awaitNewLeaderWithin(cluster, old, fault, settings.freezeDuration(), notes);
+                    sleep(Duration.ofNanos(Math.max(0, fault + settings.freezeDuration().toNanos() - System.nanoTime())));
                 } finally {
                     heal = System.nanoTime();
-                    Commands.signal(pid, "CONT");
+                    cluster.thawAgent(old);
                 }
-                out.printf("  resumed the Patroni agent of %s at %s%n", old.name(), FailoverReport.seconds(heal - fault));
+                out.printf("  resumed the agent of %s at %s%n", old, FailoverReport.seconds(heal - fault));
             }
             case SWITCHOVER -> {
                 fault = System.nanoTime();
-                PatroniNode next = cluster.switchover(null);
-                out.printf("  switched over from %s to %s in %d ms%n", old.name(), next.name(), millisSince(fault));
+                String next = cluster.switchover();
+                out.printf("  switched over from %s to %s in %d ms%n", old, next, millisSince(fault));
                 awaitAcks(proxied, System.nanoTime(), recoveryTimeout(), "after the switchover", notes);
                 sleep(STEADY);
                 heal = System.nanoTime();
@@ -253,8 +298,8 @@ public final class FailoverBench {
         long end = System.nanoTime();
         threads.stop();
 
-        PatroniNode last = cluster.waitForLeader(LEADER_TIMEOUT);
-        Set<Long> present = readIds(last);
+        String last = cluster.awaitLeader(LEADER_TIMEOUT);
+        Set<Long> present = readIds(cluster, last);
         List<ProbeRun> results = new ArrayList<>();
         for (WriteProbe probe : probes) {
             List<Attempt> attempts = probe.attempts();
@@ -265,28 +310,28 @@ public final class FailoverBench {
             explainLosses(probe.name(), attempts, nodeByPort, present, fault, notes);
             explainSplitBrain(probe.name(), attempts, nodeByPort, leaders, fault, notes);
         }
-        notes.add(0, "final leader " + last.name() + ", " + present.size() + " rows there");
+        notes.add(0, "final leader " + last + ", " + present.size() + " rows there");
         List<Long> lags = LeaderTimeline.lagMillis(leaders.changes(), routerLeaders.changes(), LAG_WINDOW.toNanos());
         if (!lags.isEmpty()) {
             notes.add("pgwarden's router had applied each leader change (routing view and fencing) "
                     + lags.stream().map(String::valueOf).collect(Collectors.joining(", "))
                     + " ms after the bench's own etcd watch saw it (negative: before)");
         }
-        return new FailoverRun(scenario, number, results, nodeByPort, leaders.changes(), fault, heal, end, notes,
-                Optional.empty());
+        return new FailoverRun(scenario, setup, number, results, nodeByPort, leaders.changes(), fault, heal, end,
+                notes, Optional.empty());
     }
 
-    private RouterConfig routerConfig(PatroniCluster cluster, Path userList) {
+    private RouterConfig routerConfig(ClusterUnderTest cluster, Path userList) {
         return new RouterConfig(
                 new RouterConfig.Listen(HOST, FreePorts.next(), FreePorts.next()),
-                new RouterConfig.Topology(cluster.options().scope(), List.of()),
+                new RouterConfig.Topology(cluster.scope(), List.of()),
                 new RouterConfig.Auth(userList, null),
                 new RouterConfig.Pool("transaction", 0, 10, null, null, Duration.ofSeconds(30), null),
                 null,
                 new RouterConfig.Routing(null, null, null, settings.connectWaitTimeout()),
                 null,
-                new RouterConfig.Dcs(List.of(cluster.etcd().clientUrl()), cluster.options().namespace(),
-                        cluster.options().scope(), FailoverSettings.DCS_CHECK_INTERVAL, settings.isolationTimeout(),
+                new RouterConfig.Dcs(List.of(cluster.etcd().clientUrl()), cluster.namespace(),
+                        cluster.scope(), FailoverSettings.DCS_CHECK_INTERVAL, settings.isolationTimeout(),
                         Duration.ofSeconds(settings.ttl())));
     }
 
@@ -301,16 +346,16 @@ public final class FailoverBench {
                 PROBE_INTERVAL, idRange * ID_RANGE);
     }
 
-    private static void createTable(PatroniNode leader) throws SQLException {
-        try (Connection connection = leader.connect(DATABASE); Statement statement = connection.createStatement()) {
+    private static void createTable(ClusterUnderTest cluster, String leader) throws SQLException {
+        try (Connection connection = cluster.connect(leader); Statement statement = connection.createStatement()) {
             statement.execute("CREATE TABLE failover_probe (id bigint PRIMARY KEY, probe text,"
                     + " at timestamptz DEFAULT now())");
         }
     }
 
-    private static Set<Long> readIds(PatroniNode leader) throws SQLException {
+    private static Set<Long> readIds(ClusterUnderTest cluster, String leader) throws SQLException {
         Set<Long> ids = new HashSet<>();
-        try (Connection connection = leader.connect(DATABASE); Statement statement = connection.createStatement();
+        try (Connection connection = cluster.connect(leader); Statement statement = connection.createStatement();
              ResultSet rs = statement.executeQuery("SELECT id FROM failover_probe")) {
             while (rs.next()) {
                 ids.add(rs.getLong(1));
@@ -319,16 +364,29 @@ public final class FailoverBench {
         return ids;
     }
 
-    private void awaitNewLeader(PatroniCluster cluster, PatroniNode old, long fault) {
-        PatroniNode next = cluster.waitForNewLeader(old.name(), Duration.ofSeconds(3L * settings.ttl() + 30));
-        out.printf("  %s leads at %s%n", next.name(), FailoverReport.seconds(System.nanoTime() - fault));
+    private void awaitNewLeader(ClusterUnderTest cluster, String old, long fault) {
+        String next = cluster.awaitNewLeader(old, Duration.ofSeconds(3L * settings.ttl() + 30));
+        out.printf("  %s leads at %s%n", next, FailoverReport.seconds(System.nanoTime() - fault));
+    }
+
+    /** As {@link #awaitNewLeader}, counting {@code within} from the fault; a note, not a failure, if none leads by then. */
+    private void awaitNewLeaderWithin(ClusterUnderTest cluster, String old, long fault, Duration within,
+                                      List<String> notes) {
+        Duration left = Duration.ofNanos(Math.max(0, fault + within.toNanos() - System.nanoTime()));
+        try {
+            String next = cluster.awaitNewLeader(old, left);
+            out.printf("  %s leads at %s%n", next, FailoverReport.seconds(System.nanoTime() - fault));
+        } catch (IllegalStateException e) {
+            String first = e.getMessage() == null ? e.toString() : e.getMessage().lines().findFirst().orElse("");
+            notes.add("no member other than " + old + " led within " + within.toSeconds() + " s of the fault: " + first);
+            out.printf("  no new leader within %d s: %s%n", within.toSeconds(), first);
+        }
     }
 
     /** Waits until the cluster has a leader and every replica streams from it; a note, not a failure, if not. */
-    private void settle(PatroniCluster cluster, List<String> notes) {
+    private void settle(ClusterUnderTest cluster, List<String> notes) {
         try {
-            cluster.waitForLeader(SETTLE_TIMEOUT);
-            cluster.waitForReplicas(SETTLE_TIMEOUT);
+            cluster.awaitHealthy(SETTLE_TIMEOUT);
         } catch (IllegalStateException e) {
             String first = e.getMessage() == null ? e.toString() : e.getMessage().lines().findFirst().orElse("");
             notes.add("the cluster did not settle: " + first);
@@ -407,26 +465,12 @@ public final class FailoverBench {
                 .collect(Collectors.joining(", "));
     }
 
-    /** Keeps each member's agent log and etcd's, for a look after the cluster is gone. */
-    private static void saveClusterLogs(PatroniCluster cluster, Path dir) {
-        cluster.nodes().forEach(n -> copyLog(n.logFile(), dir.resolve(n.name() + ".log")));
-        copyLog(cluster.etcd().logFile(), dir.resolve("etcd.log"));
-    }
-
-    private static void copyLog(Path from, Path to) {
-        try {
-            Files.copy(from, to, StandardCopyOption.REPLACE_EXISTING);
-        } catch (IOException e) {
-            log.warn("Could not keep {}: {}", from, e.toString());
-        }
-    }
-
     /**
      * pgwarden's commit when run from a checkout ({@code pgwarden 1a2b3c4}, {@code + local changes} if
-     * tracked files differ from it), then Patroni, etcd and HAProxy as their binaries name themselves,
-     * e.g. {@code Patroni 3.0.2}.
+     * tracked files differ from it), then Patroni and HAProxy (when Patroni runs) and etcd as their
+     * binaries name themselves, e.g. {@code Patroni 3.0.2}.
      */
-    private static List<String> versions() {
+    private List<String> versions() {
         List<String> versions = new ArrayList<>();
         Optional<String> commit = output("git", "rev-parse", "--short", "HEAD");
         if (commit.isPresent()) {
@@ -434,12 +478,17 @@ public final class FailoverBench {
                     .orElse(true);
             versions.add("pgwarden commit " + commit.get().strip() + (changed ? " + local changes" : ""));
         }
-        versions.add("Patroni " + firstLine(PatroniCluster.DEFAULT_PATRONI.toString(), "--version")
-                .replaceFirst("^patroni\\s+", ""));
+        boolean patroni = settings.stacks().contains(Stack.PATRONI);
+        if (patroni) {
+            versions.add("Patroni " + firstLine(PatroniCluster.DEFAULT_PATRONI.toString(), "--version")
+                    .replaceFirst("^patroni\\s+", ""));
+        }
         versions.add("etcd " + firstLine(EtcdServer.DEFAULT_BINARY.toString(), "--version")
                 .replaceFirst("^etcd Version:\\s*", ""));
-        versions.add("HAProxy " + firstLine(HaproxyServer.DEFAULT_BINARY.toString(), "-v")
-                .replaceFirst("^HAProxy version\\s+(\\S+).*", "$1"));
+        if (patroni) {
+            versions.add("HAProxy " + firstLine(HaproxyServer.DEFAULT_BINARY.toString(), "-v")
+                    .replaceFirst("^HAProxy version\\s+(\\S+).*", "$1"));
+        }
         return versions;
     }
 

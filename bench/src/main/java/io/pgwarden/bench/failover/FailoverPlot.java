@@ -71,7 +71,8 @@ final class FailoverPlot {
 
     private static XYChart panel(Scenario scenario, FailoverRun run) {
         XYChart chart = new XYChartBuilder().width(WIDTH).height(PANEL_HEIGHT)
-                .title(scenario.cliName() + ", run " + run.number() + ": leader " + run.leaderPath())
+                .title(scenario.cliName() + ", " + run.setup().label() + ", run " + run.number() + ": leader "
+                        + run.leaderPath())
                 .xAxisTitle("seconds since the fault").yAxisTitle("").build();
         List<String> lanes = run.probes().stream().map(ProbeRun::probe).toList();
         XYStyler styler = chart.getStyler();
@@ -89,7 +90,7 @@ final class FailoverPlot {
         double[] xRange = xRange(run);
         styler.setXAxisMin(xRange[0]);
         styler.setXAxisMax(xRange[1]);
-        // Pgwarden's lane on top: lane i is drawn at y = lanes - 1 - i, its name just above it at the left.
+        // The router's lane on top: lane i is drawn at y = lanes - 1 - i, its name just above it at the left.
         double labelX = xRange[0] + (xRange[1] - xRange[0]) * 0.045;
         for (int lane = 0; lane < lanes.size(); lane++) {
             chart.addAnnotation(new AnnotationText(lanes.get(lane), labelX, lanes.size() - 1 - lane + 0.28, false));

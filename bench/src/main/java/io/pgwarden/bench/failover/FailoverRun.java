@@ -8,8 +8,9 @@ import java.util.Optional;
 /**
  * One run of one scenario on a fresh cluster. All times are {@link System#nanoTime()} stamps.
  *
+ * @param setup      the stack it ran on
  * @param number     1-based
- * @param probes     in lane order: pgwarden, haproxy, then direct where the scenario has one
+ * @param probes     in lane order: pgwarden, then the HAProxies on Patroni, then direct where the scenario has one
  * @param nodeByPort which member listens on which PostgreSQL port
  * @param leaders    the leader key's holders as the bench's own etcd watch saw them
  * @param faultNanos when the fault was injected
@@ -18,12 +19,14 @@ import java.util.Optional;
  * @param notes      what did not go to plan without failing the run, e.g. a probe that did not recover
  * @param error      why the run failed, if it did; its figures are then empty and it is left out of the tables
  */
-public record FailoverRun(Scenario scenario, int number, List<ProbeRun> probes, Map<Integer, String> nodeByPort,
+public record FailoverRun(Scenario scenario, StackSetup setup, int number, List<ProbeRun> probes,
+                          Map<Integer, String> nodeByPort,
                           List<LeaderTimeline.Change> leaders, long faultNanos, long healNanos, long endNanos,
                           List<String> notes, Optional<String> error) {
 
     public FailoverRun {
         Objects.requireNonNull(scenario, "scenario");
+        Objects.requireNonNull(setup, "setup");
         probes = List.copyOf(probes);
         nodeByPort = Map.copyOf(nodeByPort);
         leaders = List.copyOf(leaders);
@@ -32,8 +35,9 @@ public record FailoverRun(Scenario scenario, int number, List<ProbeRun> probes, 
     }
 
     /** A run that could not be completed. */
-    public static FailoverRun failed(Scenario scenario, int number, List<String> notes, String error) {
-        return new FailoverRun(scenario, number, List.of(), Map.of(), List.of(), 0, 0, 0, notes, Optional.of(error));
+    public static FailoverRun failed(Scenario scenario, StackSetup setup, int number, List<String> notes,
+                                     String error) {
+        return new FailoverRun(scenario, setup, number, List.of(), Map.of(), List.of(), 0, 0, 0, notes, Optional.of(error));
     }
 
     public boolean succeeded() {

@@ -14,9 +14,17 @@ import java.util.function.Predicate;
  * @param lost         acknowledged ids missing on the final leader after heal
  * @param splitBrain   writes acknowledged by a node that did not hold the leader key at any moment
  *                     between sending and acknowledging them
+ * @param localOnly    acknowledgements with PostgreSQL's "committed locally" warning (see {@link Attempt#localOnly()});
+ *                     lost and split-brain count the others only
  */
 public record ProbeResult(String probe, long outageMillis, int attempts, int acknowledged, int failed, int lost,
-                          int splitBrain) {
+                          int splitBrain, int localOnly) {
+
+    /** A result without local-only acknowledgements. */
+    public ProbeResult(String probe, long outageMillis, int attempts, int acknowledged, int failed, int lost,
+                       int splitBrain) {
+        this(probe, outageMillis, attempts, acknowledged, failed, lost, splitBrain, 0);
+    }
 
     /**
      * @param nodeByPort   which node listens on which port
@@ -46,10 +54,12 @@ public record ProbeResult(String probe, long outageMillis, int attempts, int ack
             longestGap = Math.max(longestGap, endNanos - previous);
         }
         int failed = (int) attempts.stream().filter(Predicate.not(Attempt::acknowledged)).count();
-        int lost = (int) acks.stream().filter(a -> !presentAfter.contains(a.id())).count();
-        int splitBrain = (int) acks.stream()
+        List<Attempt> confirmed = acks.stream().filter(Attempt::confirmed).toList();
+        int lost = (int) confirmed.stream().filter(a -> !presentAfter.contains(a.id())).count();
+        int splitBrain = (int) confirmed.stream()
                 .filter(a -> !leaders.heldDuring(nodeByPort.getOrDefault(a.serverPort(), "?"), a.sentNanos(), a.doneNanos()))
                 .count();
-        return new ProbeResult(probe, longestGap / 1_000_000, attempts.size(), acks.size(), failed, lost, splitBrain);
+        return new ProbeResult(probe, longestGap / 1_000_000, attempts.size(), acks.size(), failed, lost, splitBrain,
+                acks.size() - confirmed.size());
     }
 }

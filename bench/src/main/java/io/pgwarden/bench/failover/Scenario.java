@@ -2,16 +2,24 @@ package io.pgwarden.bench.failover;
 
 import java.util.Arrays;
 import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
 import java.util.stream.Collectors;
 
-/** A fault the failover bench injects into the Patroni cluster, and how it heals it. */
+/** A fault the failover bench injects into the cluster, and how it heals it. "Agent": Patroni or a pgwarden agent. */
 public enum Scenario {
 
-    CRASH("crash", "kill -9 of the leader's Patroni agent and postmaster. Heal: the node's agent is started again"),
-    FREEZE("freeze", "SIGSTOP of the leader's Patroni agent only (its PostgreSQL keeps running as a primary), with a"
-            + " third probe writing directly to that node's port. Heal: SIGCONT"),
-    SWITCHOVER("switchover", "`patronictl switchover --force` to a member of Patroni's choice. Heal: nothing to do"),
+    NODE_CRASH("node-crash", "kill -9 of the leader's agent and postmaster. Heal: the node's agent is started again"),
+    POSTGRES_CRASH("postgres-crash", "kill -9 of the leader's postmaster and its children, the agent keeps running."
+            + " Heal: nothing to do (the agent is expected to start PostgreSQL again)"),
+    FREEZE("freeze", "SIGSTOP of the leader's agent only (its PostgreSQL keeps running as a primary) for 3 × ttl, with"
+            + " a probe writing directly to that node's port. Heal: SIGCONT"),
+    SWITCHOVER("switchover", "`patronictl switchover --force` to a member of Patroni's choice (Patroni only: the"
+            + " agents have no switchover yet). Heal: nothing to do"),
     ETCD_PAUSE("etcd-pause", "SIGSTOP of etcd for ttl seconds. Heal: SIGCONT");
+
+    /** Names of earlier versions still accepted on the command line. */
+    private static final Map<String, Scenario> ALIASES = Map.of("crash", NODE_CRASH);
 
     private final String cliName;
     private final String description;
@@ -21,7 +29,7 @@ public enum Scenario {
         this.description = description;
     }
 
-    /** As on the command line and in file names: {@code crash}, {@code etcd-pause}. */
+    /** As on the command line and in file names: {@code node-crash}, {@code etcd-pause}. */
     public String cliName() {
         return cliName;
     }
@@ -35,10 +43,11 @@ public enum Scenario {
         return this == FREEZE;
     }
 
-    /** {@code crash}, {@code freeze}, {@code switchover} or {@code etcd-pause}, any case. */
+    /** A command-line name ({@code node-crash}, ..., or {@code crash}), any case. */
     public static Scenario parse(String name) {
         String wanted = name.trim().toLowerCase(Locale.ROOT);
         return Arrays.stream(values()).filter(s -> s.cliName.equals(wanted)).findFirst()
+                .or(() -> Optional.ofNullable(ALIASES.get(wanted)))
                 .orElseThrow(() -> new IllegalArgumentException("unknown scenario '" + name + "'; expected one of "
                         + Arrays.stream(values()).map(Scenario::cliName).collect(Collectors.joining(", "))));
     }

@@ -7,6 +7,7 @@ import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.SQLWarning;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -83,7 +84,10 @@ public final class WriteProbe implements Runnable {
                 rs.next();
                 int port = rs.getInt(1);
                 long done = System.nanoTime();
-                attempts.add(new Attempt(id, sent, done, port, null));
+                boolean localOnly = localOnly(insert.getWarnings()) || localOnly(connection.getWarnings());
+                connection.clearWarnings();
+                insert.clearWarnings();
+                attempts.add(new Attempt(id, sent, done, port, null, localOnly));
                 latencyMicros.recordValue(Math.min(TimeUnit.NANOSECONDS.toMicros(done - sent), latencyMicros.getHighestTrackableValue()));
             }
         } catch (SQLException e) {
@@ -115,6 +119,16 @@ public final class WriteProbe implements Runnable {
             }
             connection = null;
         }
+    }
+
+    /** PostgreSQL's WARNING when a commit's wait for the synchronous standby was cancelled: committed here only. */
+    private static boolean localOnly(SQLWarning warning) {
+        for (SQLWarning w = warning; w != null; w = w.getNextWarning()) {
+            if (String.valueOf(w.getMessage()).contains("committed locally")) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static String describe(SQLException e) {

@@ -19,29 +19,29 @@ import static org.assertj.core.api.Assertions.assertThat;
 class FailoverPlotTest {
 
     private static final List<FailoverRun> RUNS = List.of(
-            run(Scenario.CRASH, 1, List.of(probe("pgwarden", 1, 1, 0, 0), probe("haproxy", 1, 1, 0, 0)), "pg0", "none", "pg1"),
-            FailoverRun.failed(Scenario.CRASH, 2, List.of(), "boom"),
-            run(Scenario.CRASH, 3, List.of(probe("pgwarden", 1, 1, 0, 0), probe("haproxy", 1, 1, 0, 0)), "pg0", "none", "pg1"));
+            run(Scenario.NODE_CRASH, 1, List.of(probe("pgwarden", 1, 1, 0, 0), probe("haproxy", 1, 1, 0, 0)), "pg0", "none", "pg1"),
+            FailoverRun.failed(Scenario.NODE_CRASH, Runs.PATRONI_ASYNC, 2, List.of(), "boom"),
+            run(Scenario.NODE_CRASH, 3, List.of(probe("pgwarden", 1, 1, 0, 0), probe("haproxy", 1, 1, 0, 0)), "pg0", "none", "pg1"));
 
     @Test
     void writesOnePngPerScenarioWithAPanelPerCompletedRun(@TempDir Path dir) throws IOException {
-        Optional<Path> file = FailoverPlot.write(dir, Scenario.CRASH, RUNS);
+        Optional<Path> file = FailoverPlot.write(dir, Scenario.NODE_CRASH, RUNS);
 
-        assertThat(file).contains(dir.resolve("bench-failover-crash.png"));
+        assertThat(file).contains(dir.resolve("bench-failover-node-crash.png"));
         BufferedImage image = ImageIO.read(file.get().toFile());
         assertThat(image.getWidth()).isGreaterThan(1000);
         assertThat(image.getHeight()).isGreaterThan(2 * 250);
-        assertThat(FailoverPlot.write(dir, Scenario.FREEZE, List.of(FailoverRun.failed(Scenario.FREEZE, 1, List.of(), "x"))))
+        assertThat(FailoverPlot.write(dir, Scenario.FREEZE, List.of(FailoverRun.failed(Scenario.FREEZE, Runs.PATRONI_ASYNC, 1, List.of(), "x"))))
                 .isEmpty();
     }
 
     @Test
     void acksAreColoredByNodeFailuresAreOneSeriesAndLeaderLinesStayOutOfTheLegend() {
-        List<XYChart> panels = FailoverPlot.panels(Scenario.CRASH, RUNS);
+        List<XYChart> panels = FailoverPlot.panels(Scenario.NODE_CRASH, RUNS);
 
         assertThat(panels).hasSize(2);
         XYChart first = panels.get(0);
-        assertThat(first.getTitle()).isEqualTo("crash, run 1: leader pg0 -> none -> pg1");
+        assertThat(first.getTitle()).isEqualTo("node-crash, patroni async, run 1: leader pg0 -> none -> pg1");
         assertThat(first.getSeriesMap().keySet()).contains("ack by pg0", "ack by pg1", "failed", "fault", "heal");
         assertThat(first.getSeriesMap().get("ack by pg0").getXData()).hasSize(2 * 25);
         assertThat(first.getSeriesMap().get("failed").getXData()).hasSize(2);

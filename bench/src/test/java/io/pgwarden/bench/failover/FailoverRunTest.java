@@ -18,12 +18,12 @@ class FailoverRunTest {
     @Test
     void losingAndRegainingTheKeyWithNobodyElseInBetweenIsNotARetake() {
         assertThat(run(Scenario.ETCD_PAUSE, 1, List.of(), "pg0", "none", "pg0").oldLeaderRetook()).isFalse();
-        assertThat(run(Scenario.CRASH, 1, List.of(), "pg0", "none", "pg1").oldLeaderRetook()).isFalse();
-        assertThat(run(Scenario.CRASH, 1, List.of()).oldLeaderRetook()).isFalse();
+        assertThat(run(Scenario.NODE_CRASH, 1, List.of(), "pg0", "none", "pg1").oldLeaderRetook()).isFalse();
+        assertThat(run(Scenario.NODE_CRASH, 1, List.of()).oldLeaderRetook()).isFalse();
     }
 
     @Test
     void theLeaderPathNamesEveryHolder() {
-        assertThat(run(Scenario.CRASH, 1, List.of(), "pg0", "none", "pg1").leaderPath()).isEqualTo("pg0 -> none -> pg1");
+        assertThat(run(Scenario.NODE_CRASH, 1, List.of(), "pg0", "none", "pg1").leaderPath()).isEqualTo("pg0 -> none -> pg1");
     }
 }

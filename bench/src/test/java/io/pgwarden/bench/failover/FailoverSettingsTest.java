@@ -5,22 +5,34 @@ import org.junit.jupiter.api.Test;
 import java.time.Duration;
 import java.util.List;
 
+import static io.pgwarden.bench.failover.Runs.AGENTS;
+import static io.pgwarden.bench.failover.Runs.PATRONI_ASYNC;
+import static io.pgwarden.bench.failover.Runs.PATRONI_SYNC;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 class FailoverSettingsTest {
 
+    private static final List<Stack> BOTH = List.of(Stack.AGENTS, Stack.PATRONI);
+    private static final List<Boolean> OFF_ON = List.of(false, true);
+
     private static FailoverSettings settings(int ttl, int loopWait, int retryTimeout) {
-        return new FailoverSettings(List.of(Scenario.CRASH, Scenario.CRASH), 3, ttl, loopWait, retryTimeout, null, "x");
+        return new FailoverSettings(List.of(Scenario.NODE_CRASH, Scenario.NODE_CRASH), BOTH, OFF_ON, 3, ttl, loopWait,
+                retryTimeout, null, "x");
+    }
+
+    private static FailoverSettings settings(List<Scenario> scenarios, List<Stack> stacks, List<Boolean> sync) {
+        return new FailoverSettings(scenarios, stacks, sync, 3, 10, 2, 3, null, "x");
     }
 
     @Test
-    void theRouterFencesWhenPatroniDemotesAndHoldsWritesForTwoTtls() {
+    void theRouterFencesWhenTheLeaderDemotesAndHoldsWritesForTwoTtls() {
         FailoverSettings settings = settings(10, 2, 3);
 
-        assertThat(settings.scenarios()).containsExactly(Scenario.CRASH);
+        assertThat(settings.scenarios()).containsExactly(Scenario.NODE_CRASH);
         assertThat(settings.isolationTimeout()).isEqualTo(Duration.ofSeconds(3));
         assertThat(settings.connectWaitTimeout()).isEqualTo(Duration.ofSeconds(20));
+        assertThat(settings.freezeDuration()).isEqualTo(Duration.ofSeconds(30));
     }
 
     @Test
@@ -31,11 +43,37 @@ class FailoverSettingsTest {
     }
 
     @Test
-    void patronisTimingRuleIsEnforced() {
+    void theTimingRuleOfPatroniAndTheAgentsIsEnforced() {
         assertThatThrownBy(() -> settings(10, 5, 3)).hasMessageContaining("loop_wait + 2 * retry_timeout <= ttl");
-        assertThatThrownBy(() -> new FailoverSettings(List.of(), 3, 10, 2, 3, null, "x"))
-                .hasMessageContaining("--scenario");
-        assertThatThrownBy(() -> new FailoverSettings(List.of(Scenario.CRASH), 0, 10, 2, 3, null, "x"))
+        assertThatThrownBy(() -> settings(List.of(), BOTH, OFF_ON)).hasMessageContaining("--scenario");
+        assertThatThrownBy(() -> new FailoverSettings(List.of(Scenario.NODE_CRASH), BOTH, OFF_ON, 0, 10, 2, 3, null, "x"))
                 .hasMessageContaining("--runs");
+    }
+
+    @Test
+    void theAgentsComeFirstThenPatroniOncePerSynchronousMode() {
+        assertThat(settings(List.of(Scenario.NODE_CRASH), List.of(Stack.PATRONI, Stack.AGENTS), OFF_ON).setups())
+                .containsExactly(AGENTS, PATRONI_ASYNC, PATRONI_SYNC);
+        assertThat(settings(List.of(Scenario.NODE_CRASH), List.of(Stack.PATRONI), List.of(true, true)).setups())
+                .containsExactly(PATRONI_SYNC);
+        assertThat(settings(List.of(Scenario.NODE_CRASH), List.of(Stack.AGENTS), List.of()).setups())
+                .as("Patroni's modes are not needed without Patroni").containsExactly(AGENTS);
+    }
+
+    @Test
+    void stacksAndPatronisModesMustNameSomething() {
+        assertThatThrownBy(() -> settings(List.of(Scenario.NODE_CRASH), List.of(), OFF_ON))
+                .hasMessageContaining("--stacks");
+        assertThatThrownBy(() -> settings(List.of(Scenario.NODE_CRASH), BOTH, List.of()))
+                .hasMessageContaining("--patroni-synchronous-mode");
+    }
+
+    @Test
+    void switchoverRunsOnPatroniOnlyAndCountsSo() {
+        FailoverSettings settings = settings(List.of(Scenario.NODE_CRASH, Scenario.SWITCHOVER), BOTH, OFF_ON);
+
+        assertThat(settings.totalRuns()).as("3 set-ups × 3 runs of node-crash, 2 × 3 of switchover").isEqualTo(15);
+        assertThatThrownBy(() -> settings(List.of(Scenario.SWITCHOVER), List.of(Stack.AGENTS), OFF_ON))
+                .hasMessageContaining("none of the scenarios [switchover] runs on [agents sync]");
     }
 }

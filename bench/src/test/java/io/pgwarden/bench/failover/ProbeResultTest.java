@@ -48,6 +48,25 @@ class ProbeResultTest {
     }
 
     @Test
+    void localOnlyAcknowledgementsAreCountedApartFromLostAndSplitBrain() {
+        LeaderTimeline leaders = new LeaderTimeline();
+        leaders.record(0, Optional.of("pg0"));
+        leaders.record(1000 * MS, Optional.of("pg1"));
+        List<Attempt> attempts = List.of(
+                ack(1, 0, 5432),
+                // pg0 after it lost the key, its wait for the synchronous standby cancelled: gone after the failover
+                new Attempt(2, 1100 * MS, 2100 * MS, 5432, null, true),
+                ack(3, 2500, 5433));
+
+        ProbeResult result = ProbeResult.analyze("p", attempts, NODES, leaders, Set.of(1L, 3L), 900 * MS);
+
+        assertThat(result.acknowledged()).isEqualTo(3);
+        assertThat(result.localOnly()).isEqualTo(1);
+        assertThat(result.lost()).isZero();
+        assertThat(result.splitBrain()).isZero();
+    }
+
+    @Test
     void aWriteInFlightAcrossALeaderChangeIsNotCalledSplitBrain() {
         LeaderTimeline leaders = new LeaderTimeline();
         leaders.record(0, Optional.of("pg0"));

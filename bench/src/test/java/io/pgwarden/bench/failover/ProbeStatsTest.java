@@ -14,10 +14,10 @@ class ProbeStatsTest {
     @Test
     void outageAsMinMedianMaxAndCountsAsTheWorstRunPerProbeInFirstSeenOrder() {
         List<FailoverRun> runs = List.of(
-                run(Scenario.CRASH, 1, List.of(probe("pgwarden", 3000, 5, 0, 0), probe("haproxy", 9000, 80, 2, 0)), "pg0"),
-                run(Scenario.CRASH, 2, List.of(probe("pgwarden", 1000, 9, 1, 0), probe("haproxy", 12000, 70, 0, 3)), "pg0"),
-                FailoverRun.failed(Scenario.CRASH, 3, List.of(), "java.lang.IllegalStateException: no leader"),
-                run(Scenario.CRASH, 4, List.of(probe("pgwarden", 2000, 1, 0, 0), probe("haproxy", 10000, 90, 0, 0)), "pg0"));
+                run(Scenario.NODE_CRASH, 1, List.of(probe("pgwarden", 3000, 5, 0, 0), probe("haproxy", 9000, 80, 2, 0)), "pg0"),
+                run(Scenario.NODE_CRASH, 2, List.of(probe("pgwarden", 1000, 9, 1, 0), probe("haproxy", 12000, 70, 0, 3)), "pg0"),
+                FailoverRun.failed(Scenario.NODE_CRASH, Runs.PATRONI_ASYNC, 3, List.of(), "java.lang.IllegalStateException: no leader"),
+                run(Scenario.NODE_CRASH, 4, List.of(probe("pgwarden", 2000, 1, 0, 0), probe("haproxy", 10000, 90, 0, 0)), "pg0"));
 
         Map<String, ProbeStats> stats = ProbeStats.of(runs);
 

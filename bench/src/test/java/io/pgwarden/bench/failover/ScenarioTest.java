@@ -9,9 +9,11 @@ class ScenarioTest {
 
     @Test
     void parsesTheCommandLineNames() {
-        assertThat(Scenario.parse("crash")).isEqualTo(Scenario.CRASH);
+        assertThat(Scenario.parse("node-crash")).isEqualTo(Scenario.NODE_CRASH);
+        assertThat(Scenario.parse("crash")).as("the name before postgres-crash existed").isEqualTo(Scenario.NODE_CRASH);
+        assertThat(Scenario.parse("postgres-crash")).isEqualTo(Scenario.POSTGRES_CRASH);
         assertThat(Scenario.parse(" Etcd-Pause ")).isEqualTo(Scenario.ETCD_PAUSE);
         assertThatThrownBy(() -> Scenario.parse("etcd_pause"))
-                .hasMessageContaining("crash, freeze, switchover, etcd-pause");
+                .hasMessageContaining("node-crash, postgres-crash, freeze, switchover, etcd-pause");
     }
 }
