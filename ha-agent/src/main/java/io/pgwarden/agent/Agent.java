@@ -696,6 +696,16 @@ public final class Agent implements AutoCloseable {
             return;
         }
         lastHistory = List.copyOf(history);
+        if (syncMode(Optional.of(new ClusterRead(cluster, 0, 0, 0, 0))) != SyncMode.OFF) {
+            // From its first commit on, the new primary waits for a standby (any, until the next loop
+            // picks one): no write is acknowledged by this node alone while the sync key is being set.
+            try {
+                setStandbyNames("*");
+                writeSync(Set.of(), syncMode(Optional.of(new ClusterRead(cluster, 0, 0, 0, 0))) == SyncMode.QUORUM ? 1 : null);
+            } catch (PostgresException | DcsException e) {
+                LOG.warn("Could not require a synchronous standby before promoting: {}", e.getMessage());
+            }
+        }
         postgres.promote(timing.retryTimeout().plusSeconds(20));
         following = null;
         events.promoted();
