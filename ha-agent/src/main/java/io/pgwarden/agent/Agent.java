@@ -58,7 +58,7 @@ import org.slf4j.LoggerFactory;
 /**
  * One node's HA agent: observes etcd and the local PostgreSQL, asks {@link HaDecider} what to do, does
  * it, and publishes its member key. Runs the loop every {@code loop_wait}, and at once on any change
- * under the cluster's prefix, a lost lease, or the postmaster's exit.
+ * under the cluster's prefix, a lost lease, or the postmaster's exit (seen by the fence thread).
  */
 public final class Agent implements AutoCloseable {
 
@@ -100,7 +100,6 @@ public final class Agent implements AutoCloseable {
     private ClusterConfig lastConfig;
     private List<HistoryEntry> lastHistory = List.of();
     private String lastInitialize;
-    private ProcessHandle watchedPostmaster;
 
     private final Watchdog watchdog;
 
@@ -119,7 +118,7 @@ public final class Agent implements AutoCloseable {
                     watchdog.disarm();
                     events.demoted("fence");
                     wake();
-                }, watchdog, () -> watchdog.feedDeadline(timing.ttl()));
+                }, watchdog, () -> watchdog.feedDeadline(timing.ttl()), this::wake);
         this.status = NodeStatus.starting(config.name(), config.scope(), VERSION);
     }
 
@@ -224,7 +223,6 @@ public final class Agent implements AutoCloseable {
         if (read.isPresent()) {
             publishMember(after);
         }
-        watchPostmaster();
         status = snapshot(after, read.map(ClusterRead::cluster), holdsKey(read));
     }
 
@@ -856,21 +854,6 @@ public final class Agent implements AutoCloseable {
         } catch (DcsException e) {
             LOG.debug("Could not write the member key: {}", e.getMessage());
         }
-    }
-
-    private void watchPostmaster() {
-        OptionalLong pid = postgres.postmasterPid();
-        if (pid.isEmpty()) {
-            watchedPostmaster = null;
-            return;
-        }
-        if (watchedPostmaster != null && watchedPostmaster.pid() == pid.getAsLong()) {
-            return;
-        }
-        ProcessHandle.of(pid.getAsLong()).ifPresent(handle -> {
-            watchedPostmaster = handle;
-            handle.onExit().thenRun(this::wake);
-        });
     }
 
     private Duration startTimeout() {

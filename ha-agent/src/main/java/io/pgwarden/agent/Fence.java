@@ -15,7 +15,7 @@ import org.slf4j.LoggerFactory;
  * The leader's own fence, on a thread of its own: the moment a node that runs as primary is past its
  * renew deadline, its PostgreSQL is stopped immediately, whatever the loop is busy with. It checks
  * often, so after a freeze (SIGSTOP/SIGCONT of the whole JVM) it acts within a tick of waking up.
- * It also feeds the watchdog, while the lease is valid.
+ * It also feeds the watchdog, while the lease is valid, and wakes the loop the moment the postmaster is gone.
  */
 final class Fence implements AutoCloseable {
 
@@ -27,9 +27,11 @@ final class Fence implements AutoCloseable {
     private final Supplier<Duration> sinceRenewal;
     private final Supplier<Duration> deadline;
     private final Runnable onFenced;
+    private final Runnable onPostgresGone;
     private final io.pgwarden.agent.watchdog.Watchdog watchdog;
     private final Supplier<Duration> feedDeadline;
     private long lastFeedNanos;
+    private boolean postgresWasRunning;
     private final ScheduledExecutorService thread = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "pgwarden-fence");
         t.setDaemon(true);
@@ -39,7 +41,8 @@ final class Fence implements AutoCloseable {
 
     Fence(PostgresServer postgres, BooleanSupplier runsAsPrimary, Supplier<Duration> sinceRenewal,
           Supplier<Duration> deadline, Runnable onFenced, io.pgwarden.agent.watchdog.Watchdog watchdog,
-          Supplier<Duration> feedDeadline) {
+          Supplier<Duration> feedDeadline, Runnable onPostgresGone) {
+        this.onPostgresGone = onPostgresGone;
         this.watchdog = watchdog;
         this.feedDeadline = feedDeadline;
         this.postgres = postgres;
@@ -57,6 +60,11 @@ final class Fence implements AutoCloseable {
         try {
             Duration since = sinceRenewal.get();
             feedWatchdog(since);
+            boolean running = postgres.isRunning();
+            if (postgresWasRunning && !running) {
+                onPostgresGone.run(); // a crashed postmaster is restarted (or given up) by the next loop, now
+            }
+            postgresWasRunning = running;
             if (since.compareTo(deadline.get()) >= 0 && runsAsPrimary.getAsBoolean() && postgres.isRunning()) {
                 LOG.warn("FENCE: no lease renewal for {} ms (deadline {} ms): stopping PostgreSQL immediately",
                         since.toMillis(), deadline.get().toMillis());

@@ -36,6 +36,17 @@ final class PostmasterPidFile {
      */
     void awaitGone(long maxMillis) {
         OptionalLong pid = readPid();
+        if (pid.isPresent() && isZombie(pid.getAsLong())) {
+            // Dead, only not reaped yet (whoever adopted it may take seconds): pg_ctl would refuse to
+            // start while the pid exists. PostgreSQL's shared-memory interlock still stops a start
+            // while any old backend lives, so the file can go.
+            try {
+                Files.deleteIfExists(dataDir.resolve("postmaster.pid"));
+                return;
+            } catch (IOException e) {
+                // wait for the reaper below
+            }
+        }
         long deadline = System.nanoTime() + maxMillis * 1_000_000;
         while (pid.isPresent() && Files.exists(Path.of("/proc", String.valueOf(pid.getAsLong())))
                 && System.nanoTime() < deadline) {
@@ -45,6 +56,16 @@ final class PostmasterPidFile {
                 Thread.currentThread().interrupt();
                 return;
             }
+        }
+    }
+
+    private static boolean isZombie(long pid) {
+        try {
+            String stat = Files.readString(Path.of("/proc", String.valueOf(pid), "stat"));
+            int close = stat.lastIndexOf(')');
+            return close > 0 && close + 2 < stat.length() && stat.charAt(close + 2) == 'Z';
+        } catch (IOException e) {
+            return false;
         }
     }
 

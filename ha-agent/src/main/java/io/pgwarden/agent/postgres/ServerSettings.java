@@ -37,9 +37,9 @@ final class ServerSettings {
         settings.put("max_replication_slots", 10);
         // A little WAL kept for standbys that stream without a slot or briefly fall behind.
         settings.put("wal_keep_size", "128MB");
-        // A standby whose primary restarted (or changed) reconnects within a second, not PostgreSQL's 5 s:
+        // A standby whose primary restarted (or changed) reconnects within half a second, not PostgreSQL's 5 s:
         // with synchronous replication, commits wait for it meanwhile.
-        settings.put("wal_retrieve_retry_interval", "1s");
+        settings.put("wal_retrieve_retry_interval", "500ms");
         putAll(settings, cluster, "cluster");
         putAll(settings, node, "node");
         settings.put("listen_addresses", listenHost);
