@@ -41,6 +41,7 @@ final class PostmasterPidFile {
             // start while the pid exists. PostgreSQL's shared-memory interlock still stops a start
             // while any old backend lives, so the file can go.
             try {
+                deleteSocketLock(pid.getAsLong());
                 Files.deleteIfExists(dataDir.resolve("postmaster.pid"));
                 return;
             } catch (IOException e) {
@@ -56,6 +57,23 @@ final class PostmasterPidFile {
                 Thread.currentThread().interrupt();
                 return;
             }
+        }
+    }
+
+    /** The Unix socket's lock file ({@code <socket dir>/.s.PGSQL.<port>.lock}) names the dead postmaster too. */
+    private void deleteSocketLock(long pid) throws IOException {
+        List<String> lines = Files.readAllLines(dataDir.resolve("postmaster.pid"));
+        if (lines.size() < 5 || lines.get(4).isBlank()) {
+            return;
+        }
+        Path lock = Path.of(lines.get(4).strip()).resolve(".s.PGSQL." + lines.get(3).strip() + ".lock");
+        try {
+            List<String> lockLines = Files.readAllLines(lock);
+            if (!lockLines.isEmpty() && lockLines.get(0).strip().equals(String.valueOf(pid))) {
+                Files.deleteIfExists(lock);
+            }
+        } catch (java.nio.file.NoSuchFileException e) {
+            // no socket lock
         }
     }
 
