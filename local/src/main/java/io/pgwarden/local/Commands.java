@@ -103,6 +103,24 @@ public final class Commands {
         LOG.debug("Sent SIG{} to {}", name, pid);
     }
 
+    /**
+     * SIGKILLs a child process (which ends a stopped one too) and waits until it is reaped, so that
+     * {@link Process#isAlive()} is false on return.
+     */
+    static void kill(Process process, String what) {
+        if (!process.isAlive()) {
+            return;
+        }
+        process.destroyForcibly();
+        try {
+            if (!process.waitFor(10, TimeUnit.SECONDS)) {
+                LOG.warn("{} (pid {}) did not exit after SIGKILL", what, process.pid());
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
     /** SIGKILLs a process and every descendant (collected first: they are re-parented once it dies) and waits for them. */
     static void killTree(ProcessHandle root) {
         List<ProcessHandle> all = new ArrayList<>(root.descendants().toList());

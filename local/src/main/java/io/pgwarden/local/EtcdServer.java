@@ -1,43 +1,25 @@
 package io.pgwarden.local;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.lang.ProcessBuilder.Redirect;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.nio.file.Files;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.Base64;
 import java.util.List;
 import java.util.Optional;
-import java.util.UUID;
-import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A throw-away single-member etcd, on 127.0.0.1 unless {@link Options} say otherwise, data in a temp
- * dir. Gone after {@link #close()}, and also when the JVM dies without closing it (see {@link Reaper}).
+ * A throw-away single-member etcd on 127.0.0.1 (or on addresses in a network namespace, see
+ * {@link Options}), data in a temp dir. Gone after {@link #close()}, and
+ * also when the JVM dies without closing it (see {@link Reaper}).
  */
-public final class EtcdServer implements AutoCloseable {
+public final class EtcdServer implements EtcdStore {
 
     private static final Logger LOG = LoggerFactory.getLogger(EtcdServer.class);
 
     public static final Path DEFAULT_BINARY = Path.of("/usr/bin/etcd");
-    static final String PACKAGE = "etcd-server";
+    static final String PACKAGE = EtcdProcess.PACKAGE;
 
     private static final Duration START_TIMEOUT = Duration.ofSeconds(30);
-    private static final Duration SIGNAL_TIMEOUT = Duration.ofSeconds(10);
-    private static final Duration GET_TIMEOUT = Duration.ofSeconds(2);
-    // The v3 JSON gateway answers base64 values, which need no unescaping.
-    private static final Pattern VALUE = Pattern.compile("\"value\"\\s*:\\s*\"([A-Za-z0-9+/=]*)\"");
 
     /**
      * Where etcd serves and how it is launched.
@@ -66,25 +48,17 @@ public final class EtcdServer implements AutoCloseable {
     private final Path binary;
     private final Options options;
     private final String clusterToken;
-    private final Process process;
-    private final Path tempDir;
-    private final Reaper reaper;
-    private final int clientPort;
-    private final int peerPort;
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
+    private final EtcdProcess process;
+    private final FixtureDir dir;
     private boolean paused;
     private boolean closed;
 
-    private EtcdServer(Path binary, Options options, String clusterToken, Process process, Path tempDir, Reaper reaper,
-            int clientPort, int peerPort) {
+    private EtcdServer(Path binary, Options options, String clusterToken, EtcdProcess process, FixtureDir dir) {
         this.binary = binary;
         this.options = options;
         this.clusterToken = clusterToken;
         this.process = process;
-        this.tempDir = tempDir;
-        this.reaper = reaper;
-        this.clientPort = clientPort;
-        this.peerPort = peerPort;
+        this.dir = dir;
     }
 
     /**
@@ -99,75 +73,37 @@ public final class EtcdServer implements AutoCloseable {
     /**
      * Starts etcd on the given addresses (with the given command prefix) and returns once
      * {@code /health} at the first address reports it healthy.
-     *
-     * @throws IllegalStateException if etcd is not installed or does not become healthy
      */
     public static EtcdServer start(Options options) {
-        return start(DEFAULT_BINARY, options, FreePorts.next(), FreePorts.next(), newClusterToken());
+        return start(DEFAULT_BINARY, options, FreePorts.next(), FreePorts.next(), EtcdProcess.newClusterToken());
     }
 
     static EtcdServer start(Path binary) {
-        return start(binary, Options.loopback(), FreePorts.next(), FreePorts.next(), newClusterToken());
+        return start(binary, Options.loopback(), FreePorts.next(), FreePorts.next(), EtcdProcess.newClusterToken());
     }
 
     private static EtcdServer start(Path binary, Options options, int clientPort, int peerPort, String clusterToken) {
-        if (!Files.isExecutable(binary)) {
-            throw new IllegalStateException("etcd binary " + binary + " not found; install the Debian package " + PACKAGE);
-        }
+        EtcdProcess.requireBinary(binary);
         // etcd runs fine as root, so it runs as the JVM's user.
-        Path tempDir = TempDirs.create("pgwarden-etcd-", ServerUser.direct());
-        Path pidFile = tempDir.resolve("etcd.pid");
-        Reaper reaper;
+        FixtureDir dir = FixtureDir.create("pgwarden-etcd-", ServerUser.direct(), EtcdProcess.reaperCleanup("etcd.pid"));
+        EtcdProcess.Member member = new EtcdProcess.Member("etcd0", clientPort, peerPort, options.hosts(),
+                options.commandPrefix());
+        EtcdProcess process;
         try {
-            reaper = Reaper.watch(tempDir, "[ -f \"$dir/etcd.pid\" ] && kill -9 \"$(cat \"$dir/etcd.pid\")\" 2>/dev/null");
+            process = EtcdProcess.start(binary, member, List.of(member), clusterToken, dir.path());
         } catch (RuntimeException e) {
-            deleteQuietly(tempDir);
+            dir.delete();
             throw e;
         }
-        String clientUrls = String.join(",", urls(options.hosts(), clientPort));
-        String peerUrl = url(options.hosts().get(0), peerPort);
-        // setsid: its own session, so Ctrl-C in the demo's terminal reaches the JVM (which closes this) only.
-        // A prefix such as "ip netns exec" execs the rest without forking: the process stays etcd's.
-        List<String> command = new ArrayList<>(options.commandPrefix());
-        command.addAll(List.of("setsid", binary.toString(),
-                "--name", "etcd0",
-                "--data-dir", tempDir.resolve("data").toString(),
-                "--listen-client-urls", clientUrls,
-                "--advertise-client-urls", clientUrls,
-                "--listen-peer-urls", peerUrl,
-                "--initial-advertise-peer-urls", peerUrl,
-                "--initial-cluster", "etcd0=" + peerUrl,
-                "--initial-cluster-state", "new",
-                "--initial-cluster-token", clusterToken,
-                "--logger", "zap",
-                "--log-outputs", "stderr"));
-        ProcessBuilder builder = new ProcessBuilder(command)
-                .directory(tempDir.toFile())
-                .redirectInput(Redirect.from(Path.of("/dev/null").toFile()))
-                .redirectErrorStream(true)
-                .redirectOutput(Redirect.appendTo(tempDir.resolve("etcd.log").toFile()));
-        String arch = System.getProperty("os.arch");
-        if (arch.equals("aarch64") || arch.equals("arm64")) {
-            builder.environment().put("ETCD_UNSUPPORTED_ARCH", "arm64"); // etcd 3.4 refuses arm64 without it
-        }
-        Process process;
-        try {
-            process = builder.start();
-            Files.writeString(pidFile, String.valueOf(process.pid()));
-        } catch (IOException e) {
-            reaper.stop();
-            deleteQuietly(tempDir);
-            throw new UncheckedIOException("could not start etcd", e);
-        }
-        EtcdServer server = new EtcdServer(binary, options, clusterToken, process, tempDir, reaper, clientPort, peerPort);
+        EtcdServer server = new EtcdServer(binary, options, clusterToken, process, dir);
         OpenFixtures.add(server);
         try {
-            server.awaitHealthy();
+            process.awaitHealthy(START_TIMEOUT);
         } catch (RuntimeException e) {
             server.close();
             throw e;
         }
-        LOG.info("Started etcd on {} in {}", clientUrls, tempDir);
+        LOG.info("Started etcd on {} in {}", member.clientUrls(), dir.path());
         return server;
     }
 
@@ -178,7 +114,7 @@ public final class EtcdServer implements AutoCloseable {
      */
     public EtcdServer replaceWithEmpty() {
         close();
-        EtcdServer replacement = start(binary, options, clientPort, peerPort, newClusterToken());
+        EtcdServer replacement = start(binary, options, clientPort(), peerPort(), EtcdProcess.newClusterToken());
         LOG.info("Replaced etcd on {} with an empty one (new cluster id)", clientUrl());
         return replacement;
     }
@@ -191,36 +127,37 @@ public final class EtcdServer implements AutoCloseable {
      */
     public EtcdServer wipeAndRestart() {
         close();
-        EtcdServer restarted = start(binary, options, clientPort, peerPort, clusterToken);
+        EtcdServer restarted = start(binary, options, clientPort(), peerPort(), clusterToken);
         LOG.info("Wiped etcd on {} and started it again, empty (same cluster id)", clientUrl());
         return restarted;
     }
 
-    /** {@code http://127.0.0.1:PORT}, or the first of {@link Options#hosts()}. */
+    /** {@code http://127.0.0.1:PORT}. */
     public String clientUrl() {
-        return url(options.hosts().get(0), clientPort);
+        return process.member().clientUrl();
     }
 
-    /** One URL per address etcd serves clients on, in the order of {@link Options#hosts()}. */
+    /** Every address it serves clients on; the first is {@link #clientUrl()}. */
+    @Override
     public List<String> clientUrls() {
-        return urls(options.hosts(), clientPort);
+        return process.member().clientUrls();
     }
 
     public int clientPort() {
-        return clientPort;
+        return process.member().clientPort();
     }
 
     public int peerPort() {
-        return peerPort;
+        return process.member().peerPort();
     }
 
     public Path dataDir() {
-        return tempDir.resolve("data");
+        return process.dataDir();
     }
 
     /** etcd's own log (stdout and stderr). */
     public Path logFile() {
-        return tempDir.resolve("etcd.log");
+        return process.logFile();
     }
 
     public long pid() {
@@ -237,45 +174,21 @@ public final class EtcdServer implements AutoCloseable {
      * @return the value as UTF-8, or empty if the key does not exist
      * @throws IllegalStateException if etcd does not answer within 2 s (paused, stopped)
      */
+    @Override
     public Optional<String> get(String key) {
-        Base64.Encoder base64 = Base64.getEncoder();
-        String body = "{\"key\":\"" + base64.encodeToString(key.getBytes(StandardCharsets.UTF_8)) + "\"}";
-        HttpRequest request = HttpRequest.newBuilder(URI.create(clientUrl() + "/v3/kv/range"))
-                .timeout(GET_TIMEOUT)
-                .POST(HttpRequest.BodyPublishers.ofString(body))
-                .build();
-        HttpResponse<String> response;
-        try {
-            response = http.send(request, HttpResponse.BodyHandlers.ofString());
-        } catch (IOException e) {
-            throw new IllegalStateException("could not read " + key + " from etcd on " + clientUrl(), e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while reading " + key + " from etcd", e);
-        }
-        if (response.statusCode() != 200) {
-            throw new IllegalStateException("etcd answered " + response.statusCode() + " to a read of " + key
-                    + ": " + response.body());
-        }
-        if (!response.body().contains("\"kvs\"")) {
-            return Optional.empty();
-        }
-        Matcher value = VALUE.matcher(response.body());
-        // The gateway leaves out fields with default values: no "value" means an empty one.
-        return Optional.of(value.find()
-                ? new String(Base64.getDecoder().decode(value.group(1)), StandardCharsets.UTF_8) : "");
+        return process.get(key);
     }
 
     /** Freezes etcd (SIGSTOP): connections stay open, nothing answers. Simulates a hung or partitioned DCS. */
     public synchronized void pause() {
-        signal("-STOP");
+        process.signal("-STOP");
         paused = true;
         LOG.info("Paused etcd on {}", clientUrl());
     }
 
     /** Thaws etcd after {@link #pause()} (SIGCONT). */
     public synchronized void resume() {
-        signal("-CONT");
+        process.signal("-CONT");
         paused = false;
         LOG.info("Resumed etcd on {}", clientUrl());
     }
@@ -291,19 +204,8 @@ public final class EtcdServer implements AutoCloseable {
             return;
         }
         closed = true;
-        if (process.isAlive()) {
-            process.destroyForcibly(); // SIGKILL works on a stopped process too
-            try {
-                if (!process.waitFor(10, TimeUnit.SECONDS)) {
-                    LOG.warn("etcd {} did not exit after SIGKILL", process.pid());
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
-        if (deleteQuietly(tempDir)) {
-            reaper.stop();
-        } // else the reaper removes what is left once this JVM exits
+        process.kill();
+        dir.delete();
         OpenFixtures.remove(this);
         LOG.info("Stopped etcd on {}", clientUrl());
     }
@@ -311,76 +213,5 @@ public final class EtcdServer implements AutoCloseable {
     @Override
     public String toString() {
         return "EtcdServer[" + clientUrl() + "]";
-    }
-
-    private void signal(String signal) {
-        if (!process.isAlive()) {
-            throw new IllegalStateException("etcd is not running");
-        }
-        Commands.run(SIGNAL_TIMEOUT, "kill", signal, String.valueOf(process.pid())).requireSuccess("kill " + signal);
-    }
-
-    private void awaitHealthy() {
-        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
-        HttpRequest request = HttpRequest.newBuilder(URI.create(clientUrl() + "/health"))
-                .timeout(Duration.ofSeconds(2)).GET().build();
-        long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
-        String last = "no answer";
-        while (System.nanoTime() < deadline) {
-            if (!process.isAlive()) {
-                throw new IllegalStateException("etcd exited with code " + process.exitValue() + "; log:\n" + logTail());
-            }
-            try {
-                HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
-                last = response.statusCode() + " " + response.body();
-                if (response.statusCode() == 200 && response.body().replace(" ", "").contains("\"health\":\"true\"")) {
-                    return;
-                }
-            } catch (IOException e) {
-                last = e.toString();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException("interrupted while waiting for etcd", e);
-            }
-            try {
-                Thread.sleep(50);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException("interrupted while waiting for etcd", e);
-            }
-        }
-        throw new IllegalStateException("etcd not healthy after " + START_TIMEOUT.toSeconds() + " s (" + last
-                + "); log:\n" + logTail());
-    }
-
-    private String logTail() {
-        try {
-            List<String> lines = Files.readAllLines(logFile());
-            return String.join("\n", lines.subList(Math.max(0, lines.size() - 30), lines.size()));
-        } catch (IOException e) {
-            return "(no log: " + e + ")";
-        }
-    }
-
-    private static String newClusterToken() {
-        return "pgwarden-" + UUID.randomUUID();
-    }
-
-    private static String url(String host, int port) {
-        return "http://" + host + ":" + port;
-    }
-
-    private static List<String> urls(List<String> hosts, int port) {
-        return hosts.stream().map(host -> url(host, port)).toList();
-    }
-
-    private static boolean deleteQuietly(Path dir) {
-        try {
-            TempDirs.deleteTree(dir);
-            return true;
-        } catch (IOException | RuntimeException e) {
-            LOG.warn("Could not delete {}: {}", dir, e.toString());
-            return false;
-        }
     }
 }

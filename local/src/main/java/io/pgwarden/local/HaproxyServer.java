@@ -19,7 +19,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -164,7 +163,7 @@ public final class HaproxyServer implements AutoCloseable {
         try {
             reaper = Reaper.watch(tempDir, "[ -f \"$dir/haproxy.pid\" ] && kill -9 \"$(cat \"$dir/haproxy.pid\")\" 2>/dev/null");
         } catch (RuntimeException e) {
-            deleteQuietly(tempDir);
+            TempDirs.deleteQuietly(tempDir);
             throw e;
         }
         int port = options.port() == 0 ? FreePorts.next() : options.port();
@@ -182,7 +181,7 @@ public final class HaproxyServer implements AutoCloseable {
             Files.writeString(tempDir.resolve("haproxy.pid"), String.valueOf(process.pid()));
         } catch (IOException e) {
             reaper.stop();
-            deleteQuietly(tempDir);
+            TempDirs.deleteQuietly(tempDir);
             throw new UncheckedIOException("could not start haproxy", e);
         }
         HaproxyServer server = new HaproxyServer(process, tempDir, reaper, port, servers);
@@ -303,17 +302,8 @@ public final class HaproxyServer implements AutoCloseable {
             return;
         }
         closed = true;
-        if (process.isAlive()) {
-            process.destroyForcibly();
-            try {
-                if (!process.waitFor(10, TimeUnit.SECONDS)) {
-                    LOG.warn("haproxy {} did not exit after SIGKILL", process.pid());
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
-        if (deleteQuietly(tempDir)) {
+        Commands.kill(process, "haproxy");
+        if (TempDirs.deleteQuietly(tempDir)) {
             reaper.stop();
         } // else the reaper removes what is left once this JVM exits
         OpenFixtures.remove(this);
@@ -453,16 +443,6 @@ public final class HaproxyServer implements AutoCloseable {
             return String.join("\n", lines.subList(Math.max(0, lines.size() - 30), lines.size()));
         } catch (IOException e) {
             return "(no log: " + e + ")";
-        }
-    }
-
-    private static boolean deleteQuietly(Path dir) {
-        try {
-            TempDirs.deleteTree(dir);
-            return true;
-        } catch (IOException | RuntimeException e) {
-            LOG.warn("Could not delete {}: {}", dir, e.toString());
-            return false;
         }
     }
 }

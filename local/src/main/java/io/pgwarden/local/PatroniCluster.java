@@ -263,7 +263,7 @@ public final class PatroniCluster implements AutoCloseable {
         try {
             reaper = Reaper.watch(tempDir, cleanupScript(options.binDir(), user));
         } catch (RuntimeException e) {
-            deleteQuietly(tempDir);
+            TempDirs.deleteQuietly(tempDir);
             throw e;
         }
         PatroniCluster cluster = new PatroniCluster(options, user, tempDir, reaper);
@@ -447,7 +447,7 @@ public final class PatroniCluster implements AutoCloseable {
         if (etcd != null) {
             etcd.close();
         }
-        if (deleteQuietly(tempDir)) {
+        if (TempDirs.deleteQuietly(tempDir)) {
             reaper.stop();
         } // else the reaper removes what is left once this JVM exits
         OpenFixtures.remove(this);
@@ -626,16 +626,6 @@ public final class PatroniCluster implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while waiting for the Patroni cluster", e);
-        }
-    }
-
-    private static boolean deleteQuietly(Path dir) {
-        try {
-            TempDirs.deleteTree(dir);
-            return true;
-        } catch (IOException | RuntimeException e) {
-            LOG.warn("Could not delete {}: {}", dir, e.toString());
-            return false;
         }
     }
 }

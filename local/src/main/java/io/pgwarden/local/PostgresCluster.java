@@ -175,7 +175,7 @@ public final class PostgresCluster implements AutoCloseable {
         try {
             reaper = Reaper.watch(tempDir, stopPostmastersScript(options.binDir(), user, "\"$dir\"/pg*"));
         } catch (RuntimeException e) {
-            deleteQuietly(tempDir);
+            TempDirs.deleteQuietly(tempDir);
             throw e;
         }
         PostgresCluster cluster = new PostgresCluster(options, user, tempDir, reaper);
@@ -223,7 +223,7 @@ public final class PostgresCluster implements AutoCloseable {
         for (int i = nodes.size() - 1; i >= 0; i--) {
             nodes.get(i).stopImmediately();
         }
-        if (deleteQuietly(tempDir)) {
+        if (TempDirs.deleteQuietly(tempDir)) {
             reaper.stop();
         } // else the reaper removes what is left once this JVM exits
         OpenFixtures.remove(this);
@@ -246,7 +246,7 @@ public final class PostgresCluster implements AutoCloseable {
                 "--auth-local=trust", "--auth-host=" + options.authMethod().hbaName(),
                 "-E", "UTF8", "--locale=C", "--no-sync")
                 .requireSuccess("initdb of " + primary.name());
-        deleteQuietly(pwfile);
+        TempDirs.deleteQuietly(pwfile);
         appendConfig(primary, settings(primary.port(), sockets));
         primary.startServer();
         if (options.authMethod() == AuthMethod.MD5) {
@@ -400,15 +400,5 @@ public final class PostgresCluster implements AutoCloseable {
     /** A libpq connection-string value, quoted. */
     private static String conninfoValue(String value) {
         return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'";
-    }
-
-    private static boolean deleteQuietly(Path dir) {
-        try {
-            TempDirs.deleteTree(dir);
-            return true;
-        } catch (IOException | RuntimeException e) {
-            LOG.warn("Could not delete {}: {}", dir, e.toString());
-            return false;
-        }
     }
 }

@@ -8,9 +8,13 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
 import java.nio.file.attribute.BasicFileAttributes;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /** Temp directories for fixtures: created for the server's user, removed without fuss. */
 public final class TempDirs {
+
+    private static final Logger LOG = LoggerFactory.getLogger(TempDirs.class);
 
     private TempDirs() {
     }
@@ -67,5 +71,16 @@ public final class TempDirs {
                 return FileVisitResult.CONTINUE;
             }
         });
+    }
+
+    /** Deletes a fixture's temp dir; false (logged) if something is left, which its reaper then removes. */
+    static boolean deleteQuietly(Path dir) {
+        try {
+            deleteTree(dir);
+            return true;
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("Could not delete {}: {}", dir, e.toString());
+            return false;
+        }
     }
 }

@@ -1,8 +1,8 @@
 /**
  * Throw-away servers on loopback for {@code pgwarden demo}, the benchmarks and the integration tests:
  * a PostgreSQL 15 primary with streaming replicas ({@link io.pgwarden.local.PostgresCluster}), etcd
- * ({@link io.pgwarden.local.EtcdServer}), a Patroni cluster on its own etcd
- * ({@link io.pgwarden.local.PatroniCluster}), HAProxy in front of it
+ * ({@link io.pgwarden.local.EtcdServer}, or several members: {@link io.pgwarden.local.EtcdCluster}), a
+ * Patroni cluster on its own etcd ({@link io.pgwarden.local.PatroniCluster}), HAProxy in front of it
  * ({@link io.pgwarden.local.HaproxyServer}), and the PostgreSQL client programs that drive them
  * ({@link io.pgwarden.local.ClientTools}, {@link io.pgwarden.local.Commands}).
  *

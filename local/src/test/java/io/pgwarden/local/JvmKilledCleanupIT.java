@@ -53,10 +53,21 @@ class JvmKilledCleanupIT {
     /** The same for a Patroni cluster with HAProxy in front: agents, postmasters, etcd, haproxy, temp dirs. */
     @Test
     void killMinusNineLeavesNoPatroniClusterBehind(@TempDir Path workDir) throws Exception {
+        killMinusNineLeavesNothingOf(PatroniInChildJvm.class, 6, workDir);
+    }
+
+    /** The same for every member of an etcd cluster. */
+    @Test
+    void killMinusNineLeavesNoEtcdClusterBehind(@TempDir Path workDir) throws Exception {
+        killMinusNineLeavesNothingOf(EtcdClusterInChildJvm.class, 3, workDir);
+    }
+
+    /** {@code main} prints {@code READY <dirs separated by ':'> <pids separated by ':'>}. */
+    private static void killMinusNineLeavesNothingOf(Class<?> main, int processes, Path workDir) throws Exception {
         Path java = Path.of(System.getProperty("java.home"), "bin", "java");
         Path output = workDir.resolve("child.out");
         Process process = new ProcessBuilder(java.toString(), "-cp", System.getProperty("java.class.path"),
-                PatroniInChildJvm.class.getName())
+                main.getName())
                 .redirectErrorStream(true)
                 .redirectOutput(output.toFile())
                 .start();
@@ -64,7 +75,7 @@ class JvmKilledCleanupIT {
             String[] ready = awaitReady(process, output);
             List<Path> dirs = Stream.of(ready[1].split(":")).map(Path::of).toList();
             List<Long> pids = Stream.of(ready[2].split(":")).map(Long::parseLong).toList();
-            assertThat(pids).hasSize(6).allMatch(JvmKilledCleanupIT::running);
+            assertThat(pids).hasSize(processes).allMatch(JvmKilledCleanupIT::running);
 
             process.destroyForcibly(); // SIGKILL
             assertThat(process.waitFor(10, TimeUnit.SECONDS)).isTrue();

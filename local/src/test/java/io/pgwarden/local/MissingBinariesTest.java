@@ -26,6 +26,9 @@ class MissingBinariesTest {
         assertThatThrownBy(() -> EtcdServer.start(Path.of("/nonexistent/etcd")))
                 .isInstanceOf(IllegalStateException.class)
                 .hasMessageContaining("etcd-server");
+        assertThatThrownBy(() -> EtcdCluster.start(Path.of("/nonexistent/etcd"), 3))
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("etcd-server");
     }
 
     @Test

@@ -12,6 +12,7 @@ import io.pgwarden.discovery.patroni.PatroniJson;
 import io.pgwarden.router.routing.ListenerRole;
 import io.pgwarden.local.CommandResult;
 import io.pgwarden.local.Commands;
+import io.pgwarden.local.EtcdServer;
 import io.pgwarden.local.HaproxyServer;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -43,7 +44,7 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(value = 5, unit = java.util.concurrent.TimeUnit.MINUTES)
 class AgentBootstrapIT {
 
-    private static AgentCluster cluster;
+    private static AgentCluster<EtcdServer> cluster;
     private static String leader;
     private final HttpClient http = HttpClient.newHttpClient();
 

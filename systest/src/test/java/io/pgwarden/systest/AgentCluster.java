@@ -10,6 +10,7 @@ import io.pgwarden.router.config.RouterConfig;
 import io.pgwarden.router.routing.ListenerRole;
 import io.pgwarden.router.listener.RouterServer;
 import io.pgwarden.local.EtcdServer;
+import io.pgwarden.local.EtcdStore;
 import io.pgwarden.local.FreePorts;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -31,29 +32,41 @@ import org.slf4j.LoggerFactory;
  * etcd, three agents as processes, and optionally a router following them: the system under test.
  * Everything on loopback (or in a {@link NetworkLab}) in a temp dir; {@link #close()} stops it all,
  * and the agents stop by themselves if this JVM dies.
+ *
+ * @param <S> the etcd: one {@link EtcdServer} by default, or a cluster of several members
  */
-final class AgentCluster implements AutoCloseable {
+final class AgentCluster<S extends EtcdStore> implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(AgentCluster.class);
 
-    EtcdServer etcd; // replaced by a new, empty one in EtcdReplacedIT
+    S etcd; // EtcdReplacedIT replaces it by a new, empty one
     final LocalCluster agents;
     final PatroniKeys keys;
     final Path dir;
     private RouterServer router;
 
-    private AgentCluster(EtcdServer etcd, LocalCluster agents, Path dir) {
+    private AgentCluster(S etcd, LocalCluster agents, Path dir) {
         this.etcd = etcd;
         this.agents = agents;
         this.dir = dir;
         this.keys = PatroniKeys.of(agents.options().scope());
     }
 
-    static AgentCluster start(LocalCluster.Options options) throws IOException {
-        Path dir = newDir();
-        EtcdServer etcd = EtcdServer.start();
-        LocalCluster agents = LocalCluster.create(dir, List.of(etcd.clientUrl()), options, FreePorts::next);
-        AgentCluster cluster = new AgentCluster(etcd, agents, dir);
+    static AgentCluster<EtcdServer> start(LocalCluster.Options options) throws IOException {
+        return start(options, EtcdServer.start());
+    }
+
+    /** Agents on {@code etcd} (every member's URL in their endpoint lists), which this cluster closes. */
+    static <S extends EtcdStore> AgentCluster<S> start(LocalCluster.Options options, S etcd) throws IOException {
+        Path dir;
+        try {
+            dir = newDir();
+        } catch (IOException | RuntimeException e) {
+            etcd.close();
+            throw e;
+        }
+        LocalCluster agents = LocalCluster.create(dir, etcd.clientUrls(), options, FreePorts::next);
+        AgentCluster<S> cluster = new AgentCluster<>(etcd, agents, dir);
         try {
             agents.startAll();
             cluster.awaitHealthy(Duration.ofSeconds(120));
@@ -69,8 +82,8 @@ final class AgentCluster implements AutoCloseable {
      * Takes over an etcd and agents made elsewhere (placed in network namespaces, say) without starting
      * anything; {@link #close()} stops them as it stops its own.
      */
-    static AgentCluster of(EtcdServer etcd, LocalCluster agents, Path dir) {
-        return new AgentCluster(etcd, agents, dir);
+    static <S extends EtcdStore> AgentCluster<S> of(S etcd, LocalCluster agents, Path dir) {
+        return new AgentCluster<>(etcd, agents, dir);
     }
 
     /** A temp dir for the agents' files. */
@@ -121,7 +134,7 @@ final class AgentCluster implements AutoCloseable {
                 new RouterConfig.Auth(users, null),
                 new RouterConfig.Pool("transaction", null, null, null, null, null, null),
                 null, null, null,
-                new RouterConfig.Dcs(List.of(etcd.clientUrl()), PatroniKeys.DEFAULT_NAMESPACE, agents.options().scope(),
+                new RouterConfig.Dcs(etcd.clientUrls(), PatroniKeys.DEFAULT_NAMESPACE, agents.options().scope(),
                         Duration.ofMillis(500), Duration.ofSeconds(agents.options().ttl() / 2),
                         Duration.ofSeconds(agents.options().ttl())));
         router = RouterServer.start(config);

@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import io.pgwarden.agent.local.AgentProcess;
 import io.pgwarden.agent.local.LocalCluster;
+import io.pgwarden.local.EtcdServer;
 import io.pgwarden.router.routing.ListenerRole;
 import java.nio.file.Files;
 import java.sql.Connection;
@@ -36,7 +37,7 @@ class AgentFaultsIT {
     private static final Logger LOG = LoggerFactory.getLogger(AgentFaultsIT.class);
     private static final Duration TTL = Duration.ofSeconds(10);
 
-    private static AgentCluster cluster;
+    private static AgentCluster<EtcdServer> cluster;
     private static long idBase = 1;
     private LeaderKeyHistory history;
 

@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import io.pgwarden.agent.local.AgentProcess;
 import io.pgwarden.agent.local.LocalCluster;
+import io.pgwarden.local.EtcdServer;
 import io.pgwarden.router.routing.ListenerRole;
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -27,7 +28,7 @@ import org.slf4j.LoggerFactory;
 class EtcdReplacedIT {
 
     private static final Logger LOG = LoggerFactory.getLogger(EtcdReplacedIT.class);
-    private static AgentCluster cluster;
+    private static AgentCluster<EtcdServer> cluster;
 
     @BeforeAll
     static void start() throws Exception {

@@ -27,7 +27,12 @@ final class LeaderKeyHistory implements AutoCloseable {
     private final List<Change> changes = new ArrayList<>();
 
     LeaderKeyHistory(String etcdUrl, String leaderKey) throws Exception {
-        client = Client.builder().endpoints(etcdUrl).build();
+        this(List.of(etcdUrl), leaderKey);
+    }
+
+    /** @param etcdUrls every member's client URL: the watch moves to another member when one goes */
+    LeaderKeyHistory(List<String> etcdUrls, String leaderKey) throws Exception {
+        client = Client.builder().endpoints(etcdUrls.toArray(String[]::new)).build();
         ByteSequence key = ByteSequence.from(leaderKey, StandardCharsets.UTF_8);
         GetResponse now = client.getKVClient().get(key).get(10, TimeUnit.SECONDS);
         synchronized (changes) {

@@ -47,13 +47,13 @@ class PartitionIT {
             Assumptions.abort("no network namespaces here: " + e.getMessage());
             return;
         }
-        try (lab; AgentCluster cluster = startInLab(lab)) {
+        try (lab; AgentCluster<EtcdServer> cluster = startInLab(lab)) {
             run(lab, cluster);
         }
     }
 
     /** etcd in the dcs namespace, node1 in its own, node2 and node3 beside the test; node1 bootstraps alone. */
-    private static AgentCluster startInLab(NetworkLab lab) throws Exception {
+    private static AgentCluster<EtcdServer> startInLab(NetworkLab lab) throws Exception {
         EtcdServer etcd = EtcdServer.start(new EtcdServer.Options(List.of(lab.dcsForRoot(), lab.dcsForNode()),
                 lab.inDcs()));
         List<String> pgHba = List.of(
@@ -76,7 +76,7 @@ class PartitionIT {
             etcd.close();
             throw e;
         }
-        AgentCluster cluster = AgentCluster.of(etcd, agents, dir);
+        AgentCluster<EtcdServer> cluster = AgentCluster.of(etcd, agents, dir);
         try {
             cluster.node(ISOLATED).start();
             await("node1 bootstraps and takes the key").atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(250))
@@ -96,7 +96,7 @@ class PartitionIT {
         return cluster;
     }
 
-    private static void run(NetworkLab lab, AgentCluster cluster) throws Exception {
+    private static void run(NetworkLab lab, AgentCluster<EtcdServer> cluster) throws Exception {
         assertThat(cluster.leader()).as("leader at the cut").hasValue(ISOLATED);
         AgentProcess old = cluster.node(ISOLATED);
         try (LeaderKeyHistory history = new LeaderKeyHistory(cluster.etcd.clientUrl(), cluster.keys.leader())) {
@@ -117,7 +117,7 @@ class PartitionIT {
         }
     }
 
-    private static void scenario(NetworkLab lab, AgentCluster cluster, LeaderKeyHistory history, WriteLoad viaRouter,
+    private static void scenario(NetworkLab lab, AgentCluster<EtcdServer> cluster, LeaderKeyHistory history, WriteLoad viaRouter,
                                  WriteLoad direct) throws Exception {
         await("writes acknowledged before the cut").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100))
                 .until(() -> viaRouter.ackedCount() > 20 && direct.ackedCount() > 20);

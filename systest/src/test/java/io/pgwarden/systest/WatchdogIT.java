@@ -38,7 +38,7 @@ class WatchdogIT {
         EtcdServer etcd = EtcdServer.start();
         LocalCluster agents = LocalCluster.create(dir, List.of(etcd.clientUrl()), LocalCluster.Options.defaults("watchdog"),
                 FreePorts::next);
-        AgentCluster cluster = AgentCluster.of(etcd, agents, dir);
+        AgentCluster<EtcdServer> cluster = AgentCluster.of(etcd, agents, dir);
         Map<String, StandInWatchdog> devices = new HashMap<>();
         try {
             for (AgentProcess node : agents.nodes()) {
