@@ -237,7 +237,10 @@ class AgentFaultsIT {
     private static void assertNoneLost(List<WriteLoad> loads, String leader) throws Exception {
         Set<Long> present = AgentCluster.idsOn(cluster.node(leader).pgPort());
         for (WriteLoad load : loads) {
-            List<Long> missing = load.acked().stream().map(WriteLoad.Attempt::id).filter(id -> !present.contains(id)).toList();
+            // A commit whose wait for the standby was cancelled succeeded with PostgreSQL's "committed
+            // locally" warning: it may be on the old primary only; counted apart, as the docs say.
+            List<Long> missing = load.acked().stream().filter(a -> !a.localOnly()).map(WriteLoad.Attempt::id)
+                    .filter(id -> !present.contains(id)).toList();
             assertThat(missing).as("acknowledged ids missing on the final leader " + leader).isEmpty();
             assertThat(load.ackedCount()).isPositive();
         }

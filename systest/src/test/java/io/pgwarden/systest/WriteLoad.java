@@ -62,6 +62,9 @@ final class WriteLoad implements Runnable, AutoCloseable {
                 }
                 try (PreparedStatement insert = connection.prepareStatement("INSERT INTO acked (id) VALUES (?)")) {
                     insert.setLong(1, id);
+                    // A client-side timeout (a CancelRequest), as applications set one: the server's
+                    // statement_timeout does not cover an autocommit COMMIT's wait for the standby.
+                    insert.setQueryTimeout((int) Math.max(1, statementTimeout.toSeconds()));
                     insert.executeUpdate();
                     boolean localOnly = hasLocalOnlyWarning(insert.getWarnings()) || hasLocalOnlyWarning(connection.getWarnings());
                     connection.clearWarnings();
@@ -90,7 +93,7 @@ final class WriteLoad implements Runnable, AutoCloseable {
 
     private static boolean hasLocalOnlyWarning(SQLWarning warning) {
         for (SQLWarning w = warning; w != null; w = w.getNextWarning()) {
-            if (String.valueOf(w.getMessage()).contains("committed locally")) {
+            if (isCancelledSyncWait(w)) {
                 return true;
             }
         }
@@ -154,5 +157,19 @@ final class WriteLoad implements Runnable, AutoCloseable {
         List<Long> ids = new ArrayList<>();
         attempts.forEach(a -> ids.add(a.id()));
         return ids;
+    }
+
+    /**
+     * PostgreSQL's WARNING when a COMMIT's wait for the synchronous standby is cancelled: "canceling
+     * (the) wait for synchronous replication ...", the "committed locally" part being in its DETAIL,
+     * which pgjdbc keeps out of getMessage().
+     */
+    private static boolean isCancelledSyncWait(SQLWarning w) {
+        String message = String.valueOf(w.getMessage());
+        if (message.contains("wait for synchronous replication") || message.contains("committed locally")) {
+            return true;
+        }
+        return w instanceof org.postgresql.util.PSQLWarning p && p.getServerErrorMessage() != null
+                && String.valueOf(p.getServerErrorMessage().getDetail()).contains("committed locally");
     }
 }

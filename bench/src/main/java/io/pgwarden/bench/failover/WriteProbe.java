@@ -124,7 +124,7 @@ public final class WriteProbe implements Runnable {
     /** PostgreSQL's WARNING when a commit's wait for the synchronous standby was cancelled: committed here only. */
     private static boolean localOnly(SQLWarning warning) {
         for (SQLWarning w = warning; w != null; w = w.getNextWarning()) {
-            if (String.valueOf(w.getMessage()).contains("committed locally")) {
+            if (isCancelledSyncWait(w)) {
                 return true;
             }
         }
@@ -147,5 +147,19 @@ public final class WriteProbe implements Runnable {
 
     public Histogram latencyMicros() {
         return latencyMicros.copy();
+    }
+
+    /**
+     * PostgreSQL's WARNING when a COMMIT's wait for the synchronous standby is cancelled: "canceling
+     * (the) wait for synchronous replication ...", the "committed locally" part being in its DETAIL,
+     * which pgjdbc keeps out of getMessage().
+     */
+    private static boolean isCancelledSyncWait(SQLWarning w) {
+        String message = String.valueOf(w.getMessage());
+        if (message.contains("wait for synchronous replication") || message.contains("committed locally")) {
+            return true;
+        }
+        return w instanceof org.postgresql.util.PSQLWarning p && p.getServerErrorMessage() != null
+                && String.valueOf(p.getServerErrorMessage().getDetail()).contains("committed locally");
     }
 }
