@@ -102,6 +102,7 @@ public final class Agent implements AutoCloseable {
     private String lastInitialize;
 
     private final Watchdog watchdog;
+    private String standbyNames; // what this agent last set synchronous_standby_names to
 
     public Agent(AgentConfig config, EtcdDcs dcs, PostgresServer postgres, Watchdog watchdog, AgentEvents events) {
         this.config = Objects.requireNonNull(config, "config");
@@ -202,7 +203,6 @@ public final class Agent implements AutoCloseable {
 
     private void cycle() {
         Optional<ClusterRead> read = readCluster();
-        read.ifPresent(this::adoptClusterConfig);
         LocalState local = observeLocal();
         runsAsPrimary = local.runningPrimary();
         OptionalLong leaderLease = read.flatMap(this::leaderLeaseRemaining).map(OptionalLong::of).orElse(OptionalLong.empty());
@@ -272,6 +272,7 @@ public final class Agent implements AutoCloseable {
         ClusterRead read;
         try {
             read = dcs.read();
+            adoptClusterConfig(read); // before a lease is granted: with the cluster's ttl, not the file's
             dcs.ensureLease(timing.ttl());
             dcsLastSeen = java.time.Instant.now();
         } catch (DcsException e) {
@@ -459,15 +460,9 @@ public final class Agent implements AutoCloseable {
             dcs.delete(keys.initialize());
             throw e;
         }
-        if (!watchdog.arm(timing.ttl())) {
-            throw new IllegalStateException("watchdog required but unusable: not taking the leader key");
+        if (!takeKey()) {
+            throw new IllegalStateException("could not take the leader key after bootstrapping");
         }
-        long sent = System.nanoTime();
-        long lease = dcs.ensureLease(timing.ttl());
-        if (!dcs.acquireLeader(lease)) {
-            throw new IllegalStateException("the leader key was taken while this node bootstrapped");
-        }
-        leaseKeeper.confirmed(sent);
         dcs.put(keys.config(), json.writeConfig(bootstrapConfig()));
         dcs.put(keys.initialize(), postgres.systemIdentifier());
         dcs.put(keys.history(), "[]");
@@ -597,6 +592,7 @@ public final class Agent implements AutoCloseable {
         postgres.configurePrimary();
         following = null;
         try {
+            runsAsPrimary = true;
             postgres.start(left);
             crashedSinceNanos = 0;
         } catch (PostgresException e) {
@@ -605,16 +601,38 @@ public final class Agent implements AutoCloseable {
     }
 
     private void reacquire(PatroniCluster cluster, LocalState local) {
-        if (!watchdog.arm(timing.ttl())) {
-            return;
-        }
-        long sent = System.nanoTime();
-        long lease = dcs.ensureLease(timing.ttl());
-        if (dcs.acquireLeader(lease)) {
-            leaseKeeper.confirmed(sent);
+        if (takeKey()) {
             LOG.warn("Took the leader key again (it was gone while this node ran the primary)");
             restoreClusterKeys(cluster, local);
         }
+    }
+
+    private void restoreHistory(List<HistoryEntry> previous) {
+        try {
+            dcs.putIfLeader(dcs.keys().history(), json.writeHistory(previous));
+            lastHistory = List.copyOf(previous);
+        } catch (DcsException e) {
+            LOG.warn("Could not restore the history key: {}", e.getMessage());
+        }
+    }
+
+    /**
+     * Arms the watchdog, renews the lease, then creates the leader key on it. Creating a key does not
+     * extend a lease: the renew deadline counts from the renewal sent just before, never from the
+     * transaction. False (watchdog disarmed) when any step fails or someone else holds the key.
+     */
+    private boolean takeKey() {
+        if (!watchdog.arm(timing.ttl())) {
+            return false;
+        }
+        long sent = System.nanoTime();
+        long lease = dcs.ensureLease(timing.ttl());
+        if (!dcs.keepAlive() || !dcs.acquireLeader(lease)) {
+            watchdog.disarm();
+            return false;
+        }
+        leaseKeeper.confirmed(sent);
+        return true;
     }
 
     /** After etcd was wiped: the leader writes back what it knew of config, initialize and history. */
@@ -642,10 +660,11 @@ public final class Agent implements AutoCloseable {
                 && cluster.sync().isPresent();
         // With synchronous replication, only the last leader and its synchronous standbys may be compared:
         // an asynchronous member that is ahead cannot run, and must not make the others step back.
+        // Nor may a member behind the cluster's history: it cannot run, so it must not hold the others back.
+        long historyTimeline = cluster.historyTimeline();
         List<PeerReport> reports = peers.ask(others).stream()
                 .map(r -> syncGated && !cluster.sync().get().matches(r.name())
-                        ? new PeerReport(r.name(), r.reachable(), r.runningPrimary(), false, r.lsn(), r.failoverPriority())
-                        : r)
+                        || r.timeline() > 0 && historyTimeline > 0 && r.timeline() < historyTimeline ? r.ineligible() : r)
                 .toList();
         PeerReport me = new PeerReport(config.name(), true, false, true, local.lsn(), config.tags().failoverPriority());
         Set<String> quorumMembers = Set.of();
@@ -659,17 +678,10 @@ public final class Agent implements AutoCloseable {
             LOG.info("Not running for leader: {}", whyNot.get());
             return;
         }
-        if (!watchdog.arm(timing.ttl())) {
-            return;
-        }
-        long sent = System.nanoTime();
-        long lease = dcs.ensureLease(timing.ttl());
-        if (!dcs.acquireLeader(lease)) {
+        if (!takeKey()) {
             LOG.info("Another member took the leader key first");
-            watchdog.disarm();
             return;
         }
-        leaseKeeper.confirmed(sent);
         events.electionWon();
         LOG.info("Won the election at {}: promoting", io.pgwarden.discovery.patroni.Lsn.format(local.lsn()));
         dcs.put(dcs.keys().failover(), json.noFailover());
@@ -693,18 +705,32 @@ public final class Agent implements AutoCloseable {
             LOG.warn("Lost the leader key before promoting; not promoting");
             return;
         }
+        List<HistoryEntry> previous = cluster.history().orElse(lastHistory);
         lastHistory = List.copyOf(history);
-        if (syncMode(Optional.of(new ClusterRead(cluster, 0, 0, 0, 0))) != SyncMode.OFF) {
-            // From its first commit on, the new primary waits for a standby (any, until the next loop
-            // picks one): no write is acknowledged by this node alone while the sync key is being set.
-            try {
-                setStandbyNames("*");
-                writeSync(Set.of(), syncMode(Optional.of(new ClusterRead(cluster, 0, 0, 0, 0))) == SyncMode.QUORUM ? 1 : null);
-            } catch (PostgresException | DcsException e) {
-                LOG.warn("Could not require a synchronous standby before promoting: {}", e.getMessage());
+        boolean promoted = false;
+        try {
+            SyncMode mode = syncMode(Optional.of(new ClusterRead(cluster, 0, 0, 0, 0)));
+            if (mode != SyncMode.OFF) {
+                // From its first commit on, the new primary waits for a standby (any, until the next loop
+                // picks one): no write is acknowledged by this node alone while the sync key is being set.
+                try {
+                    setStandbyNames("*");
+                    writeSync(Set.of(), mode == SyncMode.QUORUM ? 1 : null);
+                } catch (PostgresException | DcsException e) {
+                    LOG.warn("Could not require a synchronous standby before promoting; not promoting yet: {}",
+                            e.getMessage());
+                    return;
+                }
+            }
+            runsAsPrimary = true; // the fence watches it from the first moment it may be writable
+            postgres.promote(timing.retryTimeout().plusSeconds(20));
+            promoted = true;
+        } finally {
+            if (!promoted) {
+                // The new timeline never came: its history line would leave every node "behind" for good.
+                restoreHistory(previous);
             }
         }
-        postgres.promote(timing.retryTimeout().plusSeconds(20));
         following = null;
         events.promoted();
         Optional<PostgresState> after = postgres.state();
@@ -783,18 +809,18 @@ public final class Agent implements AutoCloseable {
         }
         if (plan.keyBefore() != null) {
             writeSync(plan.keyBefore(), plan.quorum());
+        } else if (cluster.sync().isEmpty() || !config.name().equals(cluster.sync().get().leader())) {
+            // No key of ours yet (synchronous mode just turned on, or etcd was wiped): claim it naming
+            // nobody before any standby may acknowledge, so nobody is promotable meanwhile.
+            writeSync(keyNow, plan.quorum());
         }
         if (setStandbyNames(plan.standbyNames())) {
             return; // widen the key next loop, once the new setting is in force
         }
         if (plan.keyAfter() != null) {
             writeSync(plan.keyAfter(), plan.quorum());
-        } else if (cluster.sync().isEmpty() || !config.name().equals(cluster.sync().get().leader())) {
-            writeSync(keyNow, plan.quorum());
         }
     }
-
-    private String standbyNames;
 
     /** True if it changed the setting. */
     private boolean setStandbyNames(String value) {

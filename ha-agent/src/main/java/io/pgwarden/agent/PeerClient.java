@@ -61,7 +61,7 @@ final class PeerClient {
             int priority = tags.has("failover_priority") ? tags.path("failover_priority").asInt(1) : 1;
             boolean noFailover = tags.path("nofailover").asBoolean(false);
             boolean eligible = running && !primary && !noFailover && priority > 0;
-            return new PeerReport(name, true, primary, eligible, lsn, priority);
+            return new PeerReport(name, true, primary, eligible, lsn, priority, node.path("timeline").asLong(0));
         } catch (Exception e) {
             return PeerReport.unreachable(name);
         }

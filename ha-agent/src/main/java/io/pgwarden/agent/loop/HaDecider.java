@@ -56,6 +56,10 @@ public final class HaDecider {
         if (stale.isPresent() && !local.runningPrimary()) {
             return new Action.ReleaseKey("this node is stale: " + stale.get());
         }
+        if (!local.running() && local.inRecovery()) {
+            // Its data is a standby's (a promotion that did not happen): start it as one, promote next.
+            return new Action.StartStandby(null);
+        }
         if (!local.running()) {
             return new Action.StartPrimary();
         }
@@ -95,7 +99,7 @@ public final class HaDecider {
             if (!o.pastRenewDeadline() && StaleCheck.whyStale(local, cluster).isEmpty()) {
                 return new Action.Reacquire();
             }
-            return new Action.Demote("the leader key is gone", !o.pastRenewDeadline() ? false : true);
+            return new Action.Demote("the leader key is gone", o.pastRenewDeadline());
         }
         if (!local.running()) {
             return new Action.StartStandby(null);

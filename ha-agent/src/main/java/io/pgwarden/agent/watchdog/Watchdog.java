@@ -44,9 +44,13 @@ public final class Watchdog implements AutoCloseable {
         return mode;
     }
 
-    /** Seconds before the lease ends by which the device must have fired: ttl - safety_margin from the last renewal. */
+    /**
+     * The device is fed only while less than this has passed since the last renewal. With a device
+     * timeout of at most {@code ttl - safety_margin}, a hang right after the last feed resets the node
+     * by {@code renewal + safety_margin + (ttl - safety_margin) = renewal + ttl}: before the key can expire.
+     */
     public Duration feedDeadline(Duration ttl) {
-        return ttl.minusSeconds(safetyMargin);
+        return Duration.ofSeconds(Math.min(safetyMargin, ttl.toSeconds()));
     }
 
     /**
@@ -126,7 +130,7 @@ public final class Watchdog implements AutoCloseable {
         Path sysfs = Path.of("/sys/class/watchdog", name.toString(), "timeout");
         try {
             long timeout = Long.parseLong(Files.readString(sysfs).strip());
-            long limit = feedDeadline(ttl).toSeconds();
+            long limit = ttl.toSeconds() - safetyMargin;
             return timeout > limit
                     ? Optional.of("its timeout " + timeout + " s exceeds ttl - safety_margin = " + limit + " s")
                     : Optional.empty();

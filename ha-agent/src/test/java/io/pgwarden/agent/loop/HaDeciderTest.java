@@ -158,6 +158,14 @@ class HaDeciderTest {
     }
 
     @Test
+    void aKeyHolderWhoseStoppedDataIsAStandbysStartsItAsOneBeforePromoting() {
+        PatroniCluster c = cluster("leader", "a", "members/a", member("5432", "replica", 2));
+        LocalState stoppedStandby = new LocalState(true, false, false, true, 2, 5000, null);
+        assertThat(decider.decide(observe("a", c, stoppedStandby, Duration.ofSeconds(1))))
+                .as("never start a standby's data as a primary without promoting").isEqualTo(new Action.StartStandby(null));
+    }
+
+    @Test
     void aNewNodeInitializesAnEmptyClusterOrClonesFromTheLeader() {
         assertThat(decider.decide(observe("a", cluster(), LocalState.noData(), Duration.ZERO)))
                 .isInstanceOf(Action.Initialize.class);
