@@ -91,7 +91,7 @@ class EtcdMemberLossIT {
         EtcdMember first = raftLeader();
         List<EtcdMember> order = new ArrayList<>(List.of(first));
         cluster.etcd.members().stream().filter(m -> m != first).forEach(order::add);
-        nothingHappensWhile("stopped", EtcdMember::stop, EtcdMember::start, order, true);
+        nothingHappensWhile("stopped", EtcdMember::stop, EtcdMember::start, order, true, MAX_GAP_MILLIS);
     }
 
     @Test
@@ -101,7 +101,12 @@ class EtcdMemberLossIT {
         // stalled still takes itself for the leader when it wakes up and revokes every lease that was not
         // renewed through it, which is all of them. The key is gone for a moment and the same node takes it
         // again on a new lease; that is etcd's doing, so only the leader's tenure is not checked here.
-        nothingHappensWhile("frozen", EtcdMember::pause, EtcdMember::resume, List.of(raftLeader()), false);
+        // A frozen member (unlike a stopped one) holds the requests sent to it until they time out: the
+        // router's own etcd reads may then miss its isolation timeout (ttl / 2) and hold writes for a
+        // while, which is the router's caution, not a failover — those are ruled out by the key's holder,
+        // the postmaster and the logs. So the gap may reach the ttl here, not more.
+        nothingHappensWhile("frozen", EtcdMember::pause, EtcdMember::resume, List.of(raftLeader()), false,
+                TTL.toMillis());
     }
 
     /**
@@ -111,7 +116,7 @@ class EtcdMemberLossIT {
      * @param sameTenure also check that the leader key was never gone: same create revision, same lease
      */
     private void nothingHappensWhile(String faulted, Consumer<EtcdMember> fault, Consumer<EtcdMember> undo,
-            List<EtcdMember> members, boolean sameTenure) throws Exception {
+            List<EtcdMember> members, boolean sameTenure, long maxGapMillis) throws Exception {
         cluster.awaitHealthy(Duration.ofSeconds(60));
         String leader = cluster.awaitLeader(Duration.ofSeconds(10));
         AgentProcess leaderNode = cluster.node(leader);
@@ -164,9 +169,9 @@ class EtcdMemberLossIT {
         assertThat(leaderNode.postmaster().map(ProcessHandle::pid)).as("the leader's postmaster").hasValue(postmaster);
         for (Phase phase : phases) {
             assertThat(longestGapMillis(load, phase)).as("longest write gap while %s was %s", phase.member(), faulted)
-                    .isLessThan(MAX_GAP_MILLIS);
+                    .isLessThan(maxGapMillis);
         }
-        assertThat(load.longestGapMillis()).as("longest write gap").isLessThan(MAX_GAP_MILLIS);
+        assertThat(load.longestGapMillis()).as("longest write gap").isLessThan(maxGapMillis);
         Set<Long> onLeader = AgentCluster.idsOn(leaderNode.pgPort());
         List<Long> missing = load.acked().stream().map(WriteLoad.Attempt::id).filter(id -> !onLeader.contains(id)).toList();
         assertThat(missing).as("acknowledged ids missing on the leader").isEmpty();
