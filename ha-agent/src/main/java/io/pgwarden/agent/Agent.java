@@ -363,8 +363,11 @@ public final class Agent implements AutoCloseable {
     }
 
     private SyncMode syncMode(Optional<ClusterRead> read) {
-        Object value = read.flatMap(r -> r.cluster().config()).map(c -> c.other().get("synchronous_mode"))
-                .orElse(null);
+        return read.map(r -> syncMode(r.cluster())).orElse(SyncMode.OFF);
+    }
+
+    private static SyncMode syncMode(PatroniCluster cluster) {
+        Object value = cluster.config().map(c -> c.other().get("synchronous_mode")).orElse(null);
         try {
             return value == null ? SyncMode.OFF : SyncMode.parse(value);
         } catch (IllegalArgumentException e) {
@@ -656,7 +659,7 @@ public final class Agent implements AutoCloseable {
         recentMembers.forEach((name, member) -> others.put(name, member.data()));
         others.putAll(cluster.members());
         others.remove(config.name());
-        boolean syncGated = syncMode(Optional.of(new ClusterRead(cluster, 0, 0, 0, 0))) != SyncMode.OFF
+        boolean syncGated = syncMode(cluster) != SyncMode.OFF
                 && cluster.sync().isPresent();
         // With synchronous replication, only the last leader and its synchronous standbys may be compared:
         // an asynchronous member that is ahead cannot run, and must not make the others step back.
@@ -669,7 +672,7 @@ public final class Agent implements AutoCloseable {
         PeerReport me = new PeerReport(config.name(), true, false, true, local.lsn(), config.tags().failoverPriority());
         Set<String> quorumMembers = Set.of();
         int quorum = 1;
-        if (syncMode(Optional.of(new ClusterRead(cluster, 0, 0, 0, 0))) == SyncMode.QUORUM && cluster.sync().isPresent()) {
+        if (syncMode(cluster) == SyncMode.QUORUM && cluster.sync().isPresent()) {
             quorumMembers = new TreeSet<>(cluster.sync().get().syncStandbys());
             quorum = Objects.requireNonNullElse(cluster.sync().get().quorum(), 1);
         }
@@ -709,7 +712,7 @@ public final class Agent implements AutoCloseable {
         lastHistory = List.copyOf(history);
         boolean promoted = false;
         try {
-            SyncMode mode = syncMode(Optional.of(new ClusterRead(cluster, 0, 0, 0, 0)));
+            SyncMode mode = syncMode(cluster);
             if (mode != SyncMode.OFF) {
                 // From its first commit on, the new primary waits for a standby (any, until the next loop
                 // picks one): no write is acknowledged by this node alone while the sync key is being set.
@@ -786,7 +789,7 @@ public final class Agent implements AutoCloseable {
     }
 
     private void manageSync(PatroniCluster cluster) {
-        SyncMode mode = syncMode(Optional.of(new ClusterRead(cluster, 0, 0, 0, 0)));
+        SyncMode mode = syncMode(cluster);
         Set<String> keyNow = cluster.sync().filter(s -> config.name().equals(s.leader()))
                 .map(s -> (Set<String>) new TreeSet<>(s.syncStandbys())).orElse(Set.of());
         if (mode == SyncMode.OFF && cluster.sync().isEmpty()) {

@@ -65,7 +65,7 @@ final class Fence implements AutoCloseable {
                 onPostgresGone.run(); // a crashed postmaster is restarted (or given up) by the next loop, now
             }
             postgresWasRunning = running;
-            if (since.compareTo(deadline.get()) >= 0 && runsAsPrimary.getAsBoolean() && postgres.isRunning()) {
+            if (since.compareTo(deadline.get()) >= 0 && runsAsPrimary.getAsBoolean() && running) {
                 LOG.warn("FENCE: no lease renewal for {} ms (deadline {} ms): stopping PostgreSQL immediately",
                         since.toMillis(), deadline.get().toMillis());
                 postgres.stop(StopMode.IMMEDIATE, Duration.ofSeconds(10));
