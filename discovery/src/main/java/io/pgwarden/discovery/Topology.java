@@ -1,5 +1,7 @@
 package io.pgwarden.discovery;
 
+import io.pgwarden.discovery.drain.Drain;
+
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -15,19 +17,30 @@ import java.util.Optional;
  * @param highestTimeline   the highest timeline this snapshot shows for the cluster (members' timelines
  *                          and the timeline history); 0 when unknown
  * @param switchover        the requested switchover or failover, if any, also one not yet due
+ * @param drain             a coordinated switchover under way: routers hold new work for the primary
+ *                          and drain {@code drain.leader()} (pgwarden agents only; Patroni writes none)
  */
 public record Topology(String cluster, Optional<String> leader, List<Member> members,
                        boolean paused, boolean switchoverPending, boolean dcsReachable,
-                       long highestTimeline, Optional<Switchover> switchover) {
+                       long highestTimeline, Optional<Switchover> switchover, Optional<Drain> drain) {
 
     public Topology {
         Objects.requireNonNull(cluster, "cluster");
         Objects.requireNonNull(leader, "leader");
         Objects.requireNonNull(switchover, "switchover");
+        Objects.requireNonNull(drain, "drain");
         members = List.copyOf(members);
         if (highestTimeline < 0) {
             throw new IllegalArgumentException("negative timeline: " + highestTimeline);
         }
+    }
+
+    /** A snapshot without a coordinated switchover under way. */
+    public Topology(String cluster, Optional<String> leader, List<Member> members,
+                    boolean paused, boolean switchoverPending, boolean dcsReachable,
+                    long highestTimeline, Optional<Switchover> switchover) {
+        this(cluster, leader, members, paused, switchoverPending, dcsReachable, highestTimeline, switchover,
+                Optional.empty());
     }
 
     /**
@@ -65,6 +78,7 @@ public record Topology(String cluster, Optional<String> leader, List<Member> mem
     /** This snapshot with {@link #dcsReachable} set as given. */
     public Topology withDcsReachable(boolean reachable) {
         return reachable == dcsReachable ? this
-                : new Topology(cluster, leader, members, paused, switchoverPending, reachable, highestTimeline, switchover);
+                : new Topology(cluster, leader, members, paused, switchoverPending, reachable, highestTimeline, switchover,
+                        drain);
     }
 }

@@ -23,7 +23,11 @@ import io.pgwarden.agent.postgres.ReplicationRow;
 import io.pgwarden.agent.postgres.RewindResult;
 import io.pgwarden.agent.postgres.StopMode;
 import io.pgwarden.agent.rest.NodeStatus;
+import io.pgwarden.agent.handover.RouterDrain;
 import io.pgwarden.agent.watchdog.Watchdog;
+import io.pgwarden.discovery.drain.Drain;
+import io.pgwarden.discovery.drain.DrainKeys;
+import io.pgwarden.discovery.patroni.Failover;
 import io.pgwarden.agent.rest.ReplicationInfo;
 import io.pgwarden.discovery.patroni.ClusterConfig;
 import io.pgwarden.discovery.patroni.ConnUrl;
@@ -65,6 +69,8 @@ public final class Agent implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Agent.class);
     public static final String VERSION = "3.0.2"; // Patroni's member-key version field: what patronictl expects to parse
     private static final Duration SLOT_KEEP = Duration.ofMinutes(30);
+    /** How long routers may let transactions run on a leaving primary; {@code drain_timeout} in config. */
+    private static final double DEFAULT_DRAIN_TIMEOUT_SECONDS = 5;
 
     private final AgentConfig config;
     private final EtcdDcs dcs;
@@ -102,6 +108,7 @@ public final class Agent implements AutoCloseable {
     private String lastInitialize;
 
     private final Watchdog watchdog;
+    private final RouterDrain routerDrain;
     private String standbyNames; // what this agent last set synchronous_standby_names to
 
     public Agent(AgentConfig config, EtcdDcs dcs, PostgresServer postgres, Watchdog watchdog, AgentEvents events) {
@@ -121,6 +128,7 @@ public final class Agent implements AutoCloseable {
                     wake();
                 }, watchdog, () -> watchdog.feedDeadline(timing.ttl()), this::wake);
         this.status = NodeStatus.starting(config.name(), config.scope(), VERSION);
+        this.routerDrain = new RouterDrain(dcs, new DrainKeys(dcs.keys()));
     }
 
     /** The snapshot of the last loop, for the REST API and the gauges. */
@@ -439,6 +447,14 @@ public final class Agent implements AutoCloseable {
             lead(cluster, local);
         } else if (action instanceof Action.Elect) {
             elect(cluster, local);
+        } else if (action instanceof Action.Switchover h) {
+            switchover(cluster, local, h.candidate());
+        } else if (action instanceof Action.TakeOver) {
+            takeOver(cluster);
+        } else if (action instanceof Action.ClearFailover c) {
+            clearFailover(c.reason());
+        } else if (action instanceof Action.Replicate && isNamedCandidate(cluster)) {
+            prepareToLead(cluster);
         } // Wait, Replicate: nothing beyond the member key
     }
 
@@ -691,12 +707,182 @@ public final class Agent implements AutoCloseable {
         promote(cluster);
     }
 
+    // ---- switchover ----
+
+    /**
+     * Hands the primary over without failing a transaction: the routers stop starting transactions here
+     * and let those in flight finish (or the drain timeout pass), then PostgreSQL stops cleanly (its
+     * standbys receive the shutdown checkpoint), the key is released, and the candidate takes it once it
+     * has received WAL past that checkpoint. Patroni stops the primary without asking anyone.
+     */
+    private void switchover(PatroniCluster cluster, LocalState local, String requested) {
+        String candidate = requested != null ? requested : bestCandidate(cluster).orElse(null);
+        Optional<String> refused = candidate == null ? Optional.of("no member can take over")
+                : whyNotSwitchTo(cluster, candidate);
+        if (refused.isPresent()) {
+            LOG.warn("Switchover refused: {}", refused.get());
+            clearFailover(refused.get());
+            return;
+        }
+        if (requested == null) {
+            dcs.put(dcs.keys().failover(), json.writeFailover(new Failover(config.name(), candidate, null, true)));
+        }
+        LOG.info("Switchover to {}: checkpoint, then drain the routers", candidate);
+        postgres.checkpoint(); // while clients still run: the shutdown checkpoint then has little to write
+        Drain drain = new Drain(java.util.UUID.randomUUID().toString(), config.name(), candidate,
+                drainTimeout(cluster).toMillis(), null);
+        long lease = dcs.lease();
+        boolean handedOver = false;
+        try {
+            handedOver = drainAndStop(cluster, drain, lease);
+        } finally {
+            if (!handedOver) {
+                LOG.warn("Switchover to {} did not happen: routers may send work here again", candidate);
+                routerDrain.clear();
+                clearFailover("the switchover to " + candidate + " did not complete");
+            }
+        }
+    }
+
+    /** True once PostgreSQL is stopped and the key released for the candidate. */
+    private boolean drainAndStop(PatroniCluster cluster, Drain drain, long lease) {
+        String candidate = drain.candidate();
+        RouterDrain.Outcome drained = routerDrain.run(drain, lease);
+        if (drained.timedOut()) {
+            LOG.warn("Drain timed out after {} ms: routers {} of {} answered; stopping anyway",
+                    drained.took().toMillis(), drained.drained(), drained.routers());
+        } else {
+            LOG.info("Routers {} drained in {} ms", drained.routers(), drained.took().toMillis());
+        }
+        if (leaseKeeper.sinceRenewal().compareTo(timing.renewDeadline()) >= 0) {
+            return false; // the lease may be ending: the loop demotes as usual
+        }
+        postgres.stopPromptly(StopMode.FAST, timing.retryTimeout());
+        runsAsPrimary = false;
+        watchdog.disarm();
+        events.demoted("switchover");
+        long lsn = postgres.latestCheckpointLsn();
+        routerDrain.stopped(drain, lsn, lease);
+        dcs.putIfLeader(dcs.keys().status(), json.writeStatus(Status.of(lsn)));
+        releaseKey("switchover to " + candidate + " (stopped at "
+                + io.pgwarden.discovery.patroni.Lsn.format(lsn) + ")");
+        try {
+            // Cleanly stopped at a checkpoint the candidate has: no rewind, and one more standby for the
+            // new primary at once, instead of a loop later.
+            startStandby(cluster, candidate);
+        } catch (PostgresException e) {
+            LOG.warn("Could not start as a standby of {} yet: {}", candidate, e.getMessage());
+        }
+        return true;
+    }
+
+    /** The reachable, promotable member furthest ahead (in synchronous mode: a synchronous standby). */
+    private Optional<String> bestCandidate(PatroniCluster cluster) {
+        Map<String, MemberData> others = new LinkedHashMap<>(cluster.members());
+        others.remove(config.name());
+        return peers.ask(others).stream()
+                .filter(r -> r.reachable() && r.eligible() && !r.runningPrimary())
+                .filter(r -> whyNotSwitchTo(cluster, r.name()).isEmpty())
+                .max(java.util.Comparator.comparingLong(PeerReport::lsn))
+                .map(PeerReport::name);
+    }
+
+    private Optional<String> whyNotSwitchTo(PatroniCluster cluster, String candidate) {
+        MemberData member = cluster.members().get(candidate);
+        if (member == null) {
+            return Optional.of("candidate " + candidate + " is not a member");
+        }
+        if (!"running".equals(member.state())) {
+            return Optional.of("candidate " + candidate + " is not running (" + member.state() + ")");
+        }
+        if (member.tag("nofailover")) {
+            return Optional.of("candidate " + candidate + " is tagged nofailover");
+        }
+        if (syncMode(cluster) != SyncMode.OFF && !cluster.sync().map(s -> s.matches(candidate)).orElse(false)) {
+            return Optional.of("candidate " + candidate + " is not a synchronous standby");
+        }
+        PeerReport report = peers.ask(Map.of(candidate, member)).get(0);
+        if (!report.reachable()) {
+            return Optional.of("candidate " + candidate + " does not answer on its REST API");
+        }
+        if (!report.eligible() || report.runningPrimary()) {
+            return Optional.of("candidate " + candidate + " says it cannot be promoted");
+        }
+        return Optional.empty();
+    }
+
+    /**
+     * The candidate's side: wait until the WAL up to the old leader's shutdown checkpoint is here, then
+     * take the key (no election: the old leader chose), clear the request, and promote.
+     */
+    private void takeOver(PatroniCluster cluster) {
+        Optional<Drain> drain = routerDrain.current().filter(d -> d.candidate().equals(config.name()));
+        Long last = drain.map(Drain::lastLsn).orElse(null);
+        if (last != null && !postgres.awaitReceivedPast(last, timing.retryTimeout())) {
+            clearFailover("WAL past the old leader's shutdown checkpoint "
+                    + io.pgwarden.discovery.patroni.Lsn.format(last) + " did not arrive within retry_timeout");
+            return;
+        }
+        if (!takeKey()) {
+            LOG.info("Another member took the leader key first");
+            return;
+        }
+        events.electionWon();
+        LOG.info("Took the leader key as the switchover's candidate: promoting");
+        // The routers hold work until drain is gone: release them the moment this node is writable.
+        promote(cluster, () -> drain.ifPresent(d -> routerDrain.clear()));
+        dcs.put(dcs.keys().failover(), json.noFailover());
+    }
+
+    private boolean isNamedCandidate(PatroniCluster cluster) {
+        return cluster.failover().map(f -> f.coordinated() && config.name().equals(f.candidate())).orElse(false);
+    }
+
+    /**
+     * The named candidate, still a standby: the other members' slots now (the others start streaming
+     * from here before the promotion), and in synchronous mode '*' (it does nothing on a standby, and a
+     * new primary needs it from its first commit) — two steps fewer once the key is here.
+     */
+    private void prepareToLead(PatroniCluster cluster) {
+        Set<String> existing = postgres.physicalSlots();
+        for (String member : cluster.members().keySet()) {
+            String slot = PostgresServer.slotName(member);
+            if (!member.equals(config.name()) && !existing.contains(slot)) {
+                postgres.createPhysicalSlot(slot);
+                LOG.info("Created replication slot {} ahead of the switchover", slot);
+            }
+        }
+        if (syncMode(cluster) != SyncMode.OFF) {
+            setStandbyNames("*");
+        }
+    }
+
+    private void clearFailover(String reason) {
+        LOG.warn("Clearing the switchover request: {}", reason);
+        dcs.put(dcs.keys().failover(), json.noFailover());
+    }
+
+    private Duration drainTimeout(PatroniCluster cluster) {
+        Object value = cluster.config().map(c -> c.other().get("drain_timeout")).orElse(null);
+        try {
+            double seconds = value == null ? DEFAULT_DRAIN_TIMEOUT_SECONDS : Double.parseDouble(value.toString());
+            return Duration.ofMillis(Math.max(1, (long) (seconds * 1000)));
+        } catch (NumberFormatException e) {
+            return Duration.ofMillis((long) (DEFAULT_DRAIN_TIMEOUT_SECONDS * 1000));
+        }
+    }
+
     /**
      * Promotes while holding the key. The new timeline goes into {@code history} before PostgreSQL is
      * promoted, so from the moment anyone could see this node writable, a node on the old timeline is
      * already refused by the history check (Patroni 3.1 writes it afterwards, leaving a window).
      */
     private void promote(PatroniCluster cluster) {
+        promote(cluster, () -> { });
+    }
+
+    /** @param whenWritable runs right after PostgreSQL left recovery, before the bookkeeping */
+    private void promote(PatroniCluster cluster, Runnable whenWritable) {
         LocalState before = observeLocal();
         long oldTimeline = before.timeline();
         List<HistoryEntry> history = new ArrayList<>(cluster.history().orElse(lastHistory));
@@ -726,8 +912,9 @@ public final class Agent implements AutoCloseable {
                 }
             }
             runsAsPrimary = true; // the fence watches it from the first moment it may be writable
-            postgres.promote(timing.retryTimeout().plusSeconds(20));
+            postgres.promotePromptly(timing.retryTimeout().plusSeconds(20));
             promoted = true;
+            whenWritable.run();
         } finally {
             if (!promoted) {
                 // The new timeline never came: its history line would leave every node "behind" for good.

@@ -1,5 +1,9 @@
 package io.pgwarden.agent;
 
+import io.pgwarden.agent.handover.SwitchoverRequests;
+import java.time.Clock;
+import java.util.List;
+
 import io.pgwarden.agent.config.AgentConfig;
 import io.pgwarden.agent.config.AgentConfigException;
 import io.pgwarden.agent.config.AgentConfigLoader;
@@ -105,8 +109,10 @@ public final class AgentMain {
         agentRef.set(agent);
         RestApi rest;
         try {
+            SwitchoverRequests switchovers = new SwitchoverRequests(dcs, new PeerClient(Duration.ofSeconds(2)),
+                    Clock.systemUTC(), Duration.ofSeconds(config.ttl() + 2L * config.retryTimeout() + 10));
             rest = RestApi.start(HostPort.host(config.restapi().listen()), HostPort.port(config.restapi().listen()),
-                    status, registry);
+                    status, registry, Clock.systemUTC(), List.of(switchovers));
         } catch (RuntimeException e) {
             System.err.println("pgwarden agent: cannot serve the REST API on " + config.restapi().listen() + ": " + e.getMessage());
             dcs.close();

@@ -16,18 +16,18 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 
 /** Asks the other members for their state over their REST APIs ({@code GET /patroni}), all at once. */
-final class PeerClient {
+public final class PeerClient {
 
     private final HttpClient http;
     private final Duration timeout;
     private final ObjectMapper mapper = new ObjectMapper();
 
-    PeerClient(Duration timeout) {
+    public PeerClient(Duration timeout) {
         this.timeout = timeout;
         this.http = HttpClient.newBuilder().connectTimeout(timeout).build();
     }
 
-    List<PeerReport> ask(Map<String, MemberData> members) {
+    public List<PeerReport> ask(Map<String, MemberData> members) {
         List<CompletableFuture<PeerReport>> answers = new ArrayList<>();
         members.forEach((name, data) -> answers.add(ask(name, data)));
         return answers.stream().map(CompletableFuture::join).toList();

@@ -75,6 +75,10 @@ public final class ServerPool {
         surplus.forEach(ServerConnection::close);
     }
 
+    public ServerCredentials credentials() {
+        return credentials;
+    }
+
     /** The latest credentials win: a client that just proved its password knows best. */
     public void updateCredentials(ServerCredentials credentials) {
         this.credentials = credentials;

@@ -65,6 +65,30 @@ public final class ServerPools implements AutoCloseable {
         });
     }
 
+    /**
+     * Opens connections to {@code to} for every database and user {@code from} has a pool for, as many
+     * as that pool has open (at most its maximum): so that the first transactions on a new primary do
+     * not wait for logins. They wait idle in the new pools; failures are only logged by the pools.
+     */
+    public void preOpen(String from, String to, String host, int port) {
+        for (ServerPool source : List.copyOf(pools.values())) {
+            PoolKey key = source.key();
+            if (!key.node().equals(from)) {
+                continue;
+            }
+            ServerPool target = pool(new PoolKey(to, host, port, key.database(), key.user()));
+            target.updateCredentials(source.credentials());
+            int wanted = Math.min(source.stats().total(), target.settings().maxSize()) - target.stats().total();
+            for (int i = 0; i < wanted; i++) {
+                target.acquire(loops.next()).addListener((io.netty.util.concurrent.Future<io.pgwarden.pool.server.ServerConnection> f) -> {
+                    if (f.isSuccess()) {
+                        target.release(f.getNow(), false);
+                    }
+                });
+            }
+        }
+    }
+
     public List<PoolStats> stats() {
         return pools.values().stream().map(ServerPool::stats).toList();
     }

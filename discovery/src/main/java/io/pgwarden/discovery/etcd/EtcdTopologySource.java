@@ -12,6 +12,8 @@ import io.etcd.jetcd.options.WatchOption;
 import io.etcd.jetcd.watch.WatchEvent;
 import io.etcd.jetcd.watch.WatchResponse;
 import io.pgwarden.discovery.Switchover;
+import io.pgwarden.discovery.drain.DrainJson;
+import io.pgwarden.discovery.drain.DrainKeys;
 import io.pgwarden.discovery.Topology;
 import io.pgwarden.discovery.TopologyListener;
 import io.pgwarden.discovery.TopologySource;
@@ -94,6 +96,8 @@ public final class EtcdTopologySource implements TopologySource {
     private final boolean ownsClient;
     private final Clock clock;
     private final PatroniJson json = new PatroniJson();
+    private final DrainJson drainJson = new DrainJson();
+    private final DrainKeys drainKeys;
     private final long isolationNanos;
     private final ScheduledExecutorService scheduler;
     private final ExecutorService publisher;
@@ -145,6 +149,7 @@ public final class EtcdTopologySource implements TopologySource {
         this.ownsClient = ownsClient;
         this.clock = Objects.requireNonNull(clock, "clock");
         this.keys = settings.keys();
+        this.drainKeys = new DrainKeys(keys);
         this.prefix = bytes(keys.prefix());
         this.isolationNanos = settings.isolationTimeout().toNanos();
         this.current = Topology.unknown(settings.scope());
@@ -471,7 +476,8 @@ public final class EtcdTopologySource implements TopologySource {
         PatroniCluster cluster = PatroniCluster.decode(keys, kvs, json);
         List<String> problems = new ArrayList<>(cluster.problems());
         Instant now = clock.instant();
-        Topology topology = PatroniTopology.build(keys.scope(), cluster, now, reachable, problems);
+        Topology topology = PatroniTopology.build(keys.scope(), cluster, now, reachable, problems,
+                drainJson.read(kvs.get(drainKeys.drain())));
         reportProblems(problems);
         checkTtl(cluster.config());
         scheduleSwitchoverRebuild(topology, now);

@@ -24,11 +24,27 @@ import java.util.Optional;
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
 @JsonInclude(JsonInclude.Include.NON_NULL)
-@JsonPropertyOrder({"leader", "member", "scheduled_at"})
+@JsonPropertyOrder({"leader", "member", "scheduled_at", "drain"})
 public record Failover(
         @JsonProperty("leader") String leader,
         @JsonProperty("member") String candidate,
-        @JsonProperty("scheduled_at") String scheduledAt) {
+        @JsonProperty("scheduled_at") String scheduledAt,
+        @JsonProperty("drain") Boolean drain) {
+
+    /** A request as Patroni writes it. */
+    public Failover(String leader, String candidate, String scheduledAt) {
+        this(leader, candidate, scheduledAt, null);
+    }
+
+    /**
+     * Written by pgwarden agents (Patroni ignores the field): the leader will announce a
+     * {@code drain} before it stops, so routers keep sending work until then instead of holding it
+     * from the moment of the request.
+     */
+    @JsonIgnore
+    public boolean coordinated() {
+        return Boolean.TRUE.equals(drain);
+    }
 
     /** Whether it names a leader or a candidate (Patroni's {@code len(failover) > 0}). */
     @JsonIgnore

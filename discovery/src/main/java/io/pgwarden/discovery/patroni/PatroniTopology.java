@@ -49,6 +49,12 @@ public final class PatroniTopology {
      */
     public static Topology build(String clusterName, PatroniCluster cluster, Instant now, boolean dcsReachable,
                                  List<String> problems) {
+        return build(clusterName, cluster, now, dcsReachable, problems, Optional.empty());
+    }
+
+    /** As above, with the coordinated switchover under way, if any. */
+    public static Topology build(String clusterName, PatroniCluster cluster, Instant now, boolean dcsReachable,
+                                 List<String> problems, Optional<io.pgwarden.discovery.drain.Drain> drain) {
         Optional<String> leader = cluster.leader();
         OptionalLong leaderPosition = leaderPosition(cluster);
         List<Member> members = new ArrayList<>(cluster.members().size());
@@ -81,7 +87,8 @@ public final class PatroniTopology {
             try {
                 Switchover request = failover.toSwitchover();
                 switchover = Optional.of(request);
-                pending = request.isDue(now) && !candidateLeads;
+                // A coordinated request holds work only from its drain on (see Router), not from now.
+                pending = request.isDue(now) && !candidateLeads && !failover.coordinated();
             } catch (IllegalArgumentException e) {
                 // A request whose time cannot be read: hold new work, as if it were due.
                 problems.add("failover: " + e.getMessage());
@@ -91,7 +98,7 @@ public final class PatroniTopology {
             }
         }
         return new Topology(clusterName, leader, members, cluster.paused(), pending, dcsReachable, highestTimeline,
-                switchover);
+                switchover, drain);
     }
 
     private static OptionalLong leaderPosition(PatroniCluster cluster) {

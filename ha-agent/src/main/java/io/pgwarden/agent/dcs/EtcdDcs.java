@@ -88,6 +88,24 @@ public final class EtcdDcs implements AutoCloseable {
                 response.getHeader().getClusterId(), leaderLease, sent);
     }
 
+    /** Every key under {@code prefix} (full key to value), read linearizably. */
+    public Map<String, String> list(String prefix) {
+        GetResponse response = await(client.getKVClient().get(bytes(prefix),
+                GetOption.builder().isPrefix(true).withSerializable(false).build()), "read " + prefix);
+        Map<String, String> kvs = new HashMap<>();
+        for (KeyValue kv : response.getKvs()) {
+            kvs.put(text(kv.getKey()), text(kv.getValue()));
+        }
+        return kvs;
+    }
+
+    /** One key's value, read linearizably; empty when it does not exist. */
+    public java.util.Optional<String> get(String key) {
+        GetResponse response = await(client.getKVClient().get(bytes(key),
+                GetOption.builder().withSerializable(false).build()), "read " + key);
+        return response.getKvs().stream().findFirst().map(kv -> text(kv.getValue()));
+    }
+
     /** This agent's lease, granted with {@code ttl} when there is none (or it was lost). */
     public long ensureLease(Duration ttl) {
         long current = lease;

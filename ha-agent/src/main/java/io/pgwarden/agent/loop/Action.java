@@ -108,4 +108,28 @@ public sealed interface Action {
             return "run for leader";
         }
     }
+
+    /**
+     * The key holder hands over to {@code candidate} (null: the best member it finds): routers drain it,
+     * it stops cleanly, and the candidate takes the key once it has received everything.
+     */
+    record Switchover(String candidate) implements Action {
+        public String describe() {
+            return "switch over to " + (candidate == null ? "the best member" : candidate);
+        }
+    }
+
+    /** No leader, and a switchover or failover names this node: take the key without an election. */
+    record TakeOver() implements Action {
+        public String describe() {
+            return "take over as the switchover's candidate";
+        }
+    }
+
+    /** A request that cannot be carried out: clear the {@code failover} key so the cluster goes on. */
+    record ClearFailover(String reason) implements Action {
+        public String describe() {
+            return "clear the switchover request: " + reason;
+        }
+    }
 }

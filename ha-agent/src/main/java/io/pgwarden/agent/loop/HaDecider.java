@@ -1,6 +1,7 @@
 package io.pgwarden.agent.loop;
 
 import io.pgwarden.discovery.patroni.ConnUrl;
+import io.pgwarden.discovery.patroni.Failover;
 import io.pgwarden.discovery.patroni.MemberData;
 import io.pgwarden.discovery.patroni.PatroniCluster;
 import java.util.Map;
@@ -66,7 +67,27 @@ public final class HaDecider {
         if (local.inRecovery()) {
             return new Action.Promote();
         }
+        Optional<Failover> request = o.dueRequest();
+        if (request.isPresent()) {
+            return handOver(o, cluster, request.get());
+        }
         return new Action.Lead();
+    }
+
+    /** A due request seen by the leader; manual switchovers run in pause too. */
+    private static Action handOver(Observation o, PatroniCluster cluster, Failover request) {
+        String leader = request.leader();
+        String candidate = request.candidate();
+        if (leader != null && !leader.isEmpty() && !leader.equals(o.me())) {
+            return new Action.ClearFailover("it is from " + leader + ", but " + o.me() + " leads");
+        }
+        if (candidate != null && candidate.equals(o.me())) {
+            return new Action.ClearFailover(o.me() + " already leads");
+        }
+        if (candidate != null && !candidate.isEmpty() && !cluster.members().containsKey(candidate)) {
+            return new Action.ClearFailover("candidate " + candidate + " is not a member");
+        }
+        return new Action.Switchover(candidate == null || candidate.isEmpty() ? null : candidate);
     }
 
     private Action asFollower(Observation o, PatroniCluster cluster, LocalState local, String leader) {
@@ -87,11 +108,24 @@ public final class HaDecider {
             return local.following() == null ? new Action.Wait("leader " + leader + "'s lease is ending")
                     : new Action.Detach(leader);
         }
-        String address = address(leaderData);
+        // During a coordinated switchover a standby streams from the candidate ahead of time (cascading,
+        // then across the promotion), so the new primary has standbys from its first commit on.
+        String upstream = switchoverCandidate(o, cluster, leader).orElse(leader);
+        String address = address(cluster.members().get(upstream));
         if (!address.equals(local.following())) {
-            return new Action.Follow(leader);
+            return new Action.Follow(upstream);
         }
         return new Action.Replicate(leader);
+    }
+
+    /** The running candidate of a coordinated switchover from {@code leader}, if it is not this node. */
+    private static Optional<String> switchoverCandidate(Observation o, PatroniCluster cluster, String leader) {
+        return o.dueRequest()
+                .filter(Failover::coordinated)
+                .filter(f -> f.leader() == null || f.leader().isEmpty() || f.leader().equals(leader))
+                .map(Failover::candidate)
+                .filter(c -> !c.isEmpty() && !c.equals(o.me()) && !c.equals(leader))
+                .filter(c -> cluster.members().containsKey(c) && "running".equals(cluster.members().get(c).state()));
     }
 
     private Action withoutLeader(Observation o, PatroniCluster cluster, LocalState local) {
@@ -103,6 +137,17 @@ public final class HaDecider {
         }
         if (!local.running()) {
             return new Action.StartStandby(null);
+        }
+        Optional<Failover> request = o.dueRequest();
+        String candidate = request.map(Failover::candidate).filter(c -> !c.isEmpty()).orElse(null);
+        if (o.me().equals(candidate)) {
+            return whyNotCandidate(o, cluster, local)
+                    .<Action>map(why -> new Action.ClearFailover("candidate " + o.me() + " may not lead: " + why))
+                    .orElse(new Action.TakeOver());
+        }
+        if (candidate != null && cluster.members().containsKey(candidate)
+                && "running".equals(cluster.members().get(candidate).state())) {
+            return new Action.Wait("no leader; the switchover's candidate " + candidate + " is taking over");
         }
         if (cluster.paused()) {
             return new Action.Wait("paused: no automatic failover");

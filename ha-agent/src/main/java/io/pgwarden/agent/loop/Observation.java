@@ -18,10 +18,29 @@ import java.util.OptionalLong;
  * @param timing               ttl, loop_wait, retry_timeout in force
  * @param maximumLagOnFailover bytes behind the last leader position a candidate may be
  * @param syncMode             synchronous_mode in force
+ * @param now                  the wall clock, for scheduled switchovers
  */
 public record Observation(String me, boolean mayBePromoted, Optional<PatroniCluster> cluster, LocalState local,
                          java.time.Duration sinceRenewal, OptionalLong leaderLeaseRemaining, Timing timing,
-                         long maximumLagOnFailover, SyncMode syncMode) {
+                         long maximumLagOnFailover, SyncMode syncMode, java.time.Instant now) {
+
+    public Observation(String me, boolean mayBePromoted, Optional<PatroniCluster> cluster, LocalState local,
+                       java.time.Duration sinceRenewal, OptionalLong leaderLeaseRemaining, Timing timing,
+                       long maximumLagOnFailover, SyncMode syncMode) {
+        this(me, mayBePromoted, cluster, local, sinceRenewal, leaderLeaseRemaining, timing, maximumLagOnFailover,
+                syncMode, java.time.Instant.now());
+    }
+
+    /** The switchover or failover request that is due now, if any (one whose time cannot be read is due). */
+    public Optional<io.pgwarden.discovery.patroni.Failover> dueRequest() {
+        return cluster.flatMap(io.pgwarden.discovery.patroni.PatroniCluster::failover).filter(f -> {
+            try {
+                return f.scheduledInstant().map(at -> !at.isAfter(now)).orElse(true);
+            } catch (IllegalArgumentException e) {
+                return true;
+            }
+        });
+    }
 
     public boolean pastRenewDeadline() {
         return sinceRenewal.compareTo(timing.renewDeadline()) >= 0;

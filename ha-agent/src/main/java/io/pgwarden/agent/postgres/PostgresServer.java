@@ -37,6 +37,8 @@ public final class PostgresServer {
     private static final Duration RELOAD_TIMEOUT = Duration.ofSeconds(30);
     /** Default for pg_basebackup and pg_rewind, which copy data and may take long on a big cluster. */
     public static final Duration COPY_TIMEOUT = Duration.ofHours(2);
+    /** pg_control_version of PostgreSQL 13 to 16, whose layout {@link #latestCheckpointLsn()} reads. */
+    private static final int PG15_CONTROL_VERSION = 1300;
     /** Added to pg_ctl's own -t, so that pg_ctl reports a timeout before the agent kills it. */
     private static final Duration PG_CTL_GRACE = Duration.ofSeconds(15);
     private static final int LOG_TAIL_LINES = 30;
@@ -432,6 +434,79 @@ public final class PostgresServer {
         synchronized (lock) {
             pgCtl(timeout, "promote").requireSuccess("pg_ctl promote of " + dataDir);
             LOG.info("Promoted PostgreSQL {}", memberName);
+        }
+    }
+
+    /**
+     * Stops the server like {@link #stop} but watches the postmaster itself every few milliseconds
+     * instead of pg_ctl's 100 ms polls: for a switchover, where every millisecond is write pause.
+     */
+    public void stopPromptly(StopMode mode, Duration timeout) {
+        synchronized (lock) {
+            if (!isRunning()) {
+                return;
+            }
+            tools.run("pg_ctl", List.of("stop", "-D", dataDir.path().toString(), "-W", "-m", mode.pgCtlName()),
+                    Map.of(), timeout.plus(PG_CTL_GRACE)).requireSuccess("pg_ctl stop -m " + mode.pgCtlName() + " of " + dataDir);
+            long deadline = System.nanoTime() + timeout.toNanos();
+            while (isRunning()) {
+                if (System.nanoTime() - deadline > 0) {
+                    throw new PostgresException("PostgreSQL " + memberName + " did not stop within " + timeout.toMillis() + " ms");
+                }
+                sleepBriefly();
+            }
+            LOG.info("Stopped PostgreSQL {} ({} shutdown)", memberName, mode.pgCtlName());
+        }
+    }
+
+    /** Promotes the running standby and waits until it accepts writes, looking every few milliseconds. */
+    public void promotePromptly(Duration timeout) {
+        synchronized (lock) {
+            if (!queries.promote(timeout)) {
+                // Not answering over SQL is not "not promoted": ask pg_control before saying it failed.
+                long deadline = System.nanoTime() + timeout.toNanos();
+                while (!controlData().state().contains("production")) {
+                    if (System.nanoTime() - deadline > 0) {
+                        throw new PostgresException("PostgreSQL " + memberName + " did not leave recovery within "
+                                + timeout.toMillis() + " ms of pg_ctl promote");
+                    }
+                    sleepBriefly();
+                }
+            }
+            LOG.info("Promoted PostgreSQL {}", memberName);
+        }
+    }
+
+    /**
+     * The latest checkpoint's location, read from {@code global/pg_control} itself (offset 32 of
+     * ControlFileData in PostgreSQL 15, after a version check): a switchover needs it the moment the
+     * server is down, and pg_controldata costs a process. Falls back to pg_controldata.
+     */
+    public long latestCheckpointLsn() {
+        try {
+            byte[] control = java.nio.file.Files.readAllBytes(dataDir.path().resolve("global/pg_control"));
+            java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(control).order(java.nio.ByteOrder.nativeOrder());
+            if (control.length >= 40 && b.getInt(8) == PG15_CONTROL_VERSION) {
+                return b.getLong(32);
+            }
+        } catch (java.io.IOException e) {
+            LOG.debug("Cannot read pg_control directly: {}", e.toString());
+        }
+        return controlData().checkpointLsn();
+    }
+
+    /** Waits until this standby has received WAL past {@code lsn}; false after {@code timeout}. */
+    public boolean awaitReceivedPast(long lsn, Duration timeout) {
+        return queries.pollUntil("SELECT coalesce(pg_last_wal_receive_lsn(), pg_last_wal_replay_lsn())::text",
+                text -> text != null && io.pgwarden.discovery.patroni.Lsn.parse(text) > lsn, timeout);
+    }
+
+    private static void sleepBriefly() {
+        try {
+            Thread.sleep(3);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new PostgresException("interrupted while waiting for PostgreSQL", e);
         }
     }
 

@@ -25,6 +25,8 @@ final class ServerQueries {
     private static final Logger LOG = LoggerFactory.getLogger(ServerQueries.class);
 
     static final Duration QUERY_TIMEOUT = Duration.ofSeconds(5);
+    /** A switchover's write pause counts every millisecond: pg_ctl's own waits poll every 100 ms. */
+    private static final long POLL_MILLIS = 3;
     /** A checkpoint writes every dirty buffer; on a busy server that takes a while. */
     static final Duration CHECKPOINT_TIMEOUT = Duration.ofMinutes(10);
 
@@ -196,6 +198,63 @@ final class ServerQueries {
             s.execute("CHECKPOINT");
         } catch (SQLException e) {
             throw failed("CHECKPOINT", e);
+        }
+    }
+
+    /**
+     * Polls one connection every few milliseconds until {@code done} is true of the single value
+     * {@code sql} returns, at most {@code timeout}. False on timeout or when the server stops answering.
+     */
+    boolean pollUntil(String sql, java.util.function.Predicate<String> done, Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        try (Connection c = connections.open(QUERY_TIMEOUT); Statement s = c.createStatement()) {
+            while (true) {
+                try (ResultSet rs = s.executeQuery(sql)) {
+                    rs.next();
+                    if (done.test(rs.getString(1))) {
+                        return true;
+                    }
+                }
+                if (System.nanoTime() - deadline > 0) {
+                    return false;
+                }
+                Thread.sleep(POLL_MILLIS);
+            }
+        } catch (SQLException e) {
+            LOG.debug("Polling PostgreSQL at {} failed: {}", connections.url(), e.getMessage());
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
+    /**
+     * {@code pg_promote(wait => false)}, then polls the same connection until the server accepts
+     * writes: no pg_ctl process to start, and no 100 ms polling. False on timeout or a lost connection.
+     */
+    boolean promote(Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        try (Connection c = connections.open(QUERY_TIMEOUT); Statement s = c.createStatement()) {
+            s.execute("SELECT pg_promote(false)");
+            while (true) {
+                try (ResultSet rs = s.executeQuery("SELECT pg_is_in_recovery()")) {
+                    rs.next();
+                    if (!rs.getBoolean(1)) {
+                        return true;
+                    }
+                }
+                if (System.nanoTime() - deadline > 0) {
+                    return false;
+                }
+                Thread.sleep(POLL_MILLIS);
+            }
+        } catch (SQLException e) {
+            LOG.warn("Promoting PostgreSQL at {} over SQL failed: {}", connections.url(), e.getMessage());
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
         }
     }
 

@@ -48,14 +48,16 @@ public final class RestApi implements AutoCloseable {
     private final Supplier<NodeStatus> status;
     private final PrometheusMeterRegistry registry;
     private final Clock clock;
+    private final List<ControlEndpoint> controls;
     private final ObjectMapper mapper = JsonMapper.builder().build();
     private final PatroniJson patroniJson = new PatroniJson();
     private final StatusJson statusJson = new StatusJson(mapper);
     private final ClusterJson clusterJson = new ClusterJson(mapper);
 
     private RestApi(HttpServer server, ExecutorService executor, Supplier<NodeStatus> status,
-                    PrometheusMeterRegistry registry, Clock clock) {
+                    PrometheusMeterRegistry registry, Clock clock, List<ControlEndpoint> controls) {
         this.server = server;
+        this.controls = List.copyOf(controls);
         this.executor = executor;
         this.status = status;
         this.registry = registry;
@@ -78,6 +80,12 @@ public final class RestApi implements AutoCloseable {
     /** As {@link #start(String, int, Supplier, PrometheusMeterRegistry)}, with the clock {@code /liveness} reads. */
     public static RestApi start(String host, int port, Supplier<NodeStatus> status, PrometheusMeterRegistry registry,
                                 Clock clock) {
+        return start(host, port, status, registry, clock, List.of());
+    }
+
+    /** As {@link #start(String, int, Supplier, PrometheusMeterRegistry, Clock)}, serving {@code controls} too. */
+    public static RestApi start(String host, int port, Supplier<NodeStatus> status, PrometheusMeterRegistry registry,
+                                Clock clock, List<ControlEndpoint> controls) {
         Objects.requireNonNull(status, "status");
         Objects.requireNonNull(registry, "registry");
         Objects.requireNonNull(clock, "clock");
@@ -88,7 +96,7 @@ public final class RestApi implements AutoCloseable {
             throw new UncheckedIOException("cannot listen on " + host + ":" + port, e);
         }
         ExecutorService executor = Executors.newFixedThreadPool(THREADS, threads());
-        RestApi api = new RestApi(server, executor, status, registry, clock);
+        RestApi api = new RestApi(server, executor, status, registry, clock, controls);
         server.createContext("/", api::handle);
         server.setExecutor(executor);
         server.start();
@@ -118,6 +126,14 @@ public final class RestApi implements AutoCloseable {
     private void handle(HttpExchange exchange) {
         try (exchange) {
             String method = exchange.getRequestMethod();
+            String controlPath = path(exchange.getRequestURI().getRawPath());
+            Optional<ControlEndpoint> control = controls.stream().filter(c -> c.serves(method, controlPath)).findFirst();
+            if (control.isPresent()) {
+                String body = new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
+                ControlEndpoint.Answer answer = control.get().answer(method, controlPath, body);
+                send(exchange, Response.text(answer.code(), answer.text() + "\n"), true);
+                return;
+            }
             boolean withBody = method.equals("GET");
             if (!withBody && !method.equals("HEAD") && !method.equals("OPTIONS")) {
                 exchange.getResponseHeaders().set("Allow", "GET, HEAD, OPTIONS");

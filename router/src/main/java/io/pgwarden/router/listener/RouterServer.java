@@ -27,6 +27,7 @@ import io.pgwarden.router.routing.ListenerRole;
 import io.pgwarden.router.routing.Router;
 import io.pgwarden.router.routing.RoutingView;
 import io.pgwarden.router.fencing.Fencer;
+import io.pgwarden.router.switchover.SwitchoverParticipant;
 import io.pgwarden.router.session.CancelForwarder;
 import io.pgwarden.router.session.ClientRegistry;
 import io.pgwarden.router.session.ClientSession;
@@ -76,10 +77,13 @@ public final class RouterServer implements AutoCloseable {
     private final Router router;
     private final ConfigReloader reloader;
     private final ExecutorService adminTasks;
+    /** Registration and drain for coordinated switchovers; nothing without etcd. */
+    private final AutoCloseable switchover;
 
     private RouterServer(EventLoopGroup acceptors, EventLoopGroup workers, ServerPools pools, ClientRegistry registry,
                          TopologySource topology, List<Channel> listeners, RouterMetrics metrics, AdminHttpServer admin,
-                         Router router, ConfigReloader reloader, ExecutorService adminTasks) {
+                         Router router, ConfigReloader reloader, ExecutorService adminTasks, AutoCloseable switchover) {
+        this.switchover = switchover;
         this.reloader = reloader;
         this.adminTasks = adminTasks;
         this.metrics = metrics;
@@ -176,8 +180,16 @@ public final class RouterServer implements AutoCloseable {
                 log.info("admin console: database \"{}\" on both ports, for {}", config.admin().database(),
                         config.admin().users());
             }
+            AutoCloseable switchover = () -> { };
+            if (config.dcs().enabled()) {
+                String id = hostName() + "-" + config.listen().primaryPort();
+                switchover = SwitchoverParticipant.join(config.dcs().etcd(), config.dcs().namespace(), config.dcs().scope(),
+                        id, "{\"primary\":\"" + hostName() + ":" + config.listen().primaryPort() + "\",\"pid\":"
+                                + ProcessHandle.current().pid() + "}",
+                        config.dcs().isolationTimeout(), router, registry, pools, topology);
+            }
             return new RouterServer(acceptors, workers, pools, registry, topology, List.of(primary, replica), metrics, admin,
-                    router, reloader, adminTasks);
+                    router, reloader, adminTasks, switchover);
         } catch (InterruptedException | RuntimeException e) {
             adminTasks.shutdownNow();
             topology.close();
@@ -185,6 +197,14 @@ public final class RouterServer implements AutoCloseable {
             acceptors.shutdownGracefully();
             workers.shutdownGracefully();
             throw e;
+        }
+    }
+
+    private static String hostName() {
+        try {
+            return java.net.InetAddress.getLocalHost().getHostName();
+        } catch (java.io.IOException e) {
+            return "router";
         }
     }
 
@@ -306,6 +326,11 @@ public final class RouterServer implements AutoCloseable {
             admin.close();
         }
         listeners.forEach(Channel::close);
+        try {
+            switchover.close();
+        } catch (Exception e) {
+            log.warn("Leaving the cluster's switchovers: {}", e.toString());
+        }
         adminTasks.shutdownNow();
         pools.close();
         topology.close();

@@ -7,6 +7,7 @@ import io.pgwarden.discovery.Member;
 import io.pgwarden.discovery.Role;
 import io.pgwarden.discovery.Topology;
 import io.pgwarden.discovery.TopologyListener;
+import io.pgwarden.discovery.drain.Drain;
 import io.pgwarden.router.metrics.RouterMetrics;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -28,6 +29,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 public final class Router implements TopologyListener {
 
     private static final Logger log = LoggerFactory.getLogger(Router.class);
+    private static final Duration DRAIN_HOLD_GRACE = Duration.ofSeconds(10);
 
     private volatile RoutingSettings settings;
     private final RouterMetrics metrics;
@@ -36,6 +38,8 @@ public final class Router implements TopologyListener {
     private volatile RoutingView view;
     /** Guarded by this: the topology source's thread, or a config reload re-evaluating. */
     private String reportedStaleLeader;
+    /** Guarded by this. */
+    private SeenDrain drainSeen;
 
     public Router(RoutingSettings settings, RouterMetrics metrics) {
         this.settings = settings;
@@ -59,7 +63,7 @@ public final class Router implements TopologyListener {
     public synchronized void onTopology(Topology topology) {
         RoutingSettings settings = this.settings;
         Optional<Member> holder = trustedKeyHolder(topology);
-        Optional<Member> primary = topology.switchoverPending() ? Optional.empty() : holder;
+        Optional<Member> primary = topology.switchoverPending() || draining(topology) ? Optional.empty() : holder;
         List<Member> readable = !topology.dcsReachable() && settings.fenceReplicasOnIsolation()
                 ? List.of()
                 : topology.replicas().stream().filter(this::fitForReads).toList();
@@ -72,6 +76,29 @@ public final class Router implements TopologyListener {
             }
             ready.forEach(p -> p.trySuccess(null));
         }
+    }
+
+    /**
+     * A coordinated switchover holds new primary work from its announcement until the candidate has been
+     * promoted (it deletes {@code drain} then) — but never longer than the drain timeout plus
+     * {@link #DRAIN_HOLD_GRACE}: a leader that died mid-drain leaves its key until its lease ends.
+     */
+    private boolean draining(Topology topology) {
+        if (topology.drain().isEmpty()) {
+            drainSeen = null;
+            return false;
+        }
+        Drain drain = topology.drain().get();
+        long now = System.nanoTime();
+        if (drainSeen == null || !drainSeen.id().equals(drain.id())) {
+            drainSeen = new SeenDrain(drain.id(), now + drain.timeout().plus(DRAIN_HOLD_GRACE).toNanos());
+            log.info("switchover from {} to {}: holding new work for the primary of cluster {}", drain.leader(),
+                    drain.candidate(), topology.cluster());
+        }
+        return now - drainSeen.holdUntilNanos() < 0;
+    }
+
+    private record SeenDrain(String id, long holdUntilNanos) {
     }
 
     private Optional<Member> trustedKeyHolder(Topology topology) {
@@ -118,6 +145,11 @@ public final class Router implements TopologyListener {
 
     public RoutingView view() {
         return view;
+    }
+
+    /** Whether {@code node} takes new work for the primary port now. */
+    public boolean isPrimary(String node) {
+        return view.primary().map(m -> m.name().equals(node)).orElse(false);
     }
 
     public Duration connectWaitTimeout() {

@@ -328,6 +328,44 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
         });
     }
 
+    /**
+     * Whether this client has work in flight on {@code node} (completes on its own loop): in transaction
+     * mode any server connection it holds is a transaction under way; in session mode (or pinned) only
+     * one with a statement or transaction open.
+     */
+    public java.util.concurrent.CompletableFuture<Boolean> busyOn(String node) {
+        java.util.concurrent.CompletableFuture<Boolean> busy = new java.util.concurrent.CompletableFuture<>();
+        try {
+            ctx.executor().execute(() -> {
+                ServerConnection current = server;
+                boolean onNode = current != null && state != State.CLOSED && current.key().node().equals(node);
+                boolean pooledPerTransaction = mode == PoolMode.TRANSACTION && pinReason == null;
+                busy.complete(onNode && (pooledPerTransaction || !current.isReusable() || !queued.isEmpty()));
+            });
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            busy.complete(false); // its loop is gone, and the client with it
+        }
+        return busy;
+    }
+
+    /**
+     * A switchover's drain is over: a client still holding a connection to the old primary (a session
+     * kept across transactions, or a transaction that outran the drain timeout) is cut, naming both nodes.
+     */
+    public void cutForSwitchover(String from, String to, String why) {
+        ctx.executor().execute(() -> {
+            ServerConnection current = server;
+            if (current == null || state == State.CLOSED || !current.key().node().equals(from)) {
+                return;
+            }
+            context.metrics().fencedClient();
+            server = null;
+            pool.discard(current);
+            fatal(SqlState.ADMIN_SHUTDOWN, "terminating connection: switchover of the primary from " + from
+                    + " to " + to + why + "; reconnect");
+        });
+    }
+
     private void connect(List<Member> candidates, int index, Runnable onReady) {
         Member member = candidates.get(index);
         ServerPool candidatePool = context.pools().pool(
@@ -346,11 +384,14 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
             }
             if (f.isSuccess()) {
                 ServerConnection acquired = f.getNow();
+                if (role == ListenerRole.PRIMARY && !context.router().isPrimary(member.name())) {
+                    // A switchover began to drain this node while we waited for the connection: route again.
+                    candidatePool.release(acquired);
+                    connectForNextWork(onReady);
+                    return;
+                }
                 if (role == ListenerRole.PRIMARY && acquired.isHotStandby()) {
-                    // The key holder is not writable yet (Patroni re-promotes a demoted leader a moment
-                    // after the store answers again): never hand it writes; hold and look again.
-                    candidatePool.discard(acquired);
-                    holdForWritablePrimary(member, "is still read-only (in recovery)", onReady);
+                    refreshStandbyState(candidatePool, acquired, member, onReady);
                     return;
                 }
                 holdUntilNanos = 0;
@@ -381,6 +422,29 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
                 fatal(SqlState.CONNECTION_FAILURE, "could not get a connection to server " + member.name() + ": " + cause.getMessage());
             }
         });
+    }
+
+    /**
+     * A connection opened while its node was a standby (pre-opened for a switchover's candidate) keeps
+     * saying in_hot_standby=on until it runs something: PostgreSQL reports the change at the next
+     * ReadyForQuery. One empty statement tells whether the node is writable by now.
+     */
+    private void refreshStandbyState(ServerPool candidatePool, ServerConnection acquired, Member member, Runnable onReady) {
+        acquired.execute("").addListener(f -> ctx.executor().execute(() -> {
+            if (state == State.CLOSED) {
+                candidatePool.release(acquired);
+            } else if (f.isSuccess() && !acquired.isHotStandby()) {
+                holdUntilNanos = 0;
+                pool = candidatePool;
+                server = acquired;
+                syncSettings(onReady);
+            } else {
+                // The key holder is not writable yet (Patroni re-promotes a demoted leader a moment
+                // after the store answers again): never hand it writes; hold and look again.
+                candidatePool.discard(acquired);
+                holdForWritablePrimary(member, "is still read-only (in recovery)", onReady);
+            }
+        }));
     }
 
     /** Brings the pooled connection to the settings this client asked for at startup. */

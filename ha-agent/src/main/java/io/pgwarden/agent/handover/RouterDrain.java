@@ -1,0 +1,87 @@
+package io.pgwarden.agent.handover;
+
+import io.pgwarden.agent.dcs.EtcdDcs;
+import io.pgwarden.discovery.drain.Drain;
+import io.pgwarden.discovery.drain.DrainJson;
+import io.pgwarden.discovery.drain.DrainKeys;
+
+import java.time.Duration;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * The leaving leader's side of a coordinated switchover: announce {@code drain}, then wait until every
+ * router registered under {@code routers/} has answered under {@code drained/} with the drain's id, or
+ * the drain's timeout passes. A router that dies meanwhile loses its lease, and with it its
+ * registration: it is not waited for beyond that.
+ */
+public final class RouterDrain {
+
+    /** Reads are linearizable and cheap; a drain lasts milliseconds, so a tight poll costs little. */
+    private static final long POLL_MILLIS = 3;
+
+    private final EtcdDcs dcs;
+    private final DrainKeys keys;
+    private final DrainJson json = new DrainJson();
+
+    public RouterDrain(EtcdDcs dcs, DrainKeys keys) {
+        this.dcs = dcs;
+        this.keys = keys;
+    }
+
+    /**
+     * What the routers did.
+     *
+     * @param routers  those registered when the wait ended
+     * @param drained  those that acknowledged this drain
+     * @param took     from the announcement to the end of the wait
+     * @param timedOut whether the wait ended at the timeout rather than with every acknowledgement
+     */
+    public record Outcome(Set<String> routers, Set<String> drained, Duration took, boolean timedOut) {
+    }
+
+    /** Puts {@code drain} on {@code lease} (it goes with this agent) and waits for the routers. */
+    public Outcome run(Drain drain, long lease) {
+        long start = System.nanoTime();
+        dcs.putOnLease(keys.drain(), json.write(drain), lease);
+        long deadline = start + drain.timeout().toNanos();
+        while (true) {
+            Map<String, String> kvs = dcs.list(keys.keys().prefix());
+            Set<String> routers = ids(kvs, keys.routersPrefix(), null);
+            Set<String> drained = ids(kvs, keys.drainedPrefix(), drain.id());
+            boolean all = drained.containsAll(routers);
+            if (all || System.nanoTime() - deadline > 0) {
+                return new Outcome(routers, drained, Duration.ofNanos(System.nanoTime() - start), !all);
+            }
+            try {
+                Thread.sleep(POLL_MILLIS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return new Outcome(routers, drained, Duration.ofNanos(System.nanoTime() - start), true);
+            }
+        }
+    }
+
+    /** Records the stopped leader's last position in {@code drain}, for the candidate to wait for. */
+    public void stopped(Drain drain, long lsn, long lease) {
+        dcs.putOnLease(keys.drain(), json.write(drain.stoppedAt(lsn)), lease);
+    }
+
+    /** The drain naming {@code candidate}, if one is under way. */
+    public java.util.Optional<Drain> current() {
+        return dcs.get(keys.drain()).flatMap(json::read);
+    }
+
+    public void clear() {
+        dcs.delete(keys.drain());
+    }
+
+    private static Set<String> ids(Map<String, String> kvs, String prefix, String value) {
+        Set<String> ids = new TreeSet<>();
+        kvs.forEach((key, v) -> DrainKeys.idBelow(prefix, key)
+                .filter(id -> value == null || value.equals(v.strip()))
+                .ifPresent(ids::add));
+        return ids;
+    }
+}
