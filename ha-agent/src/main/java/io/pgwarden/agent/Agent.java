@@ -384,6 +384,7 @@ public final class Agent implements AutoCloseable {
         if (!postgres.hasDataDirectory()) {
             return LocalState.noData();
         }
+        boolean stoppedByAgent = postgres.stoppedByAgent();
         if (postgres.isRunning()) {
             Optional<PostgresState> state = postgres.state();
             lastState = state;
@@ -400,7 +401,8 @@ public final class Agent implements AutoCloseable {
             long timeline = Math.max(Math.max(control.checkpointTimeline(), control.minRecoveryEndTimeline()),
                     recovery ? postgres.newestHistoryTimeline() : 0);
             long lsn = Math.max(control.checkpointLsn(), control.minRecoveryEndLsn());
-            return new LocalState(true, false, false, recovery, timeline, lsn, null, !control.cleanlyShutDown());
+            return new LocalState(true, false, false, recovery, timeline, lsn, null, !control.cleanlyShutDown(),
+                    stoppedByAgent);
         } catch (PostgresException e) {
             LOG.warn("Cannot read pg_control: {}", e.getMessage());
             return new LocalState(true, false, false, true, 0, 0, null);
