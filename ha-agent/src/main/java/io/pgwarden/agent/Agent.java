@@ -1,10 +1,12 @@
 package io.pgwarden.agent;
 
+import io.pgwarden.agent.callbacks.Callbacks;
 import io.pgwarden.agent.config.AgentConfig;
 import io.pgwarden.agent.dcs.ClusterRead;
 import io.pgwarden.agent.dcs.DcsException;
 import io.pgwarden.agent.dcs.EtcdDcs;
 import io.pgwarden.agent.dcs.LeaseKeeper;
+import io.pgwarden.agent.dynamic.ParameterSync;
 import io.pgwarden.agent.loop.Action;
 import io.pgwarden.agent.loop.Election;
 import io.pgwarden.agent.loop.HaDecider;
@@ -102,6 +104,9 @@ public final class Agent implements AutoCloseable {
     private String lastInitialize;
 
     private final Watchdog watchdog;
+    private final ParameterSync parameterSync;
+    private final Callbacks callbacks;
+    private volatile boolean paused; // the config key said pause at the last read
     private String standbyNames; // what this agent last set synchronous_standby_names to
 
     public Agent(AgentConfig config, EtcdDcs dcs, PostgresServer postgres, Watchdog watchdog, AgentEvents events) {
@@ -111,16 +116,20 @@ public final class Agent implements AutoCloseable {
         this.postgres = postgres;
         this.events = events;
         this.timing = Timing.ofSeconds(config.ttl(), config.loopWait(), config.retryTimeout());
+        this.callbacks = Callbacks.of(config.postgresql().callbacks().byKey(), config.scope(),
+                Duration.ofSeconds(config.postgresql().callbackTimeout()));
         this.peers = new PeerClient(Duration.ofMillis(Math.min(2000, timing.retryTimeout().toMillis())));
         this.leaseKeeper = new LeaseKeeper(dcs, () -> timing.loopWait().dividedBy(2), this::wake, events::leaseRenewed);
         this.fence = new Fence(postgres, () -> runsAsPrimary, leaseKeeper::sinceRenewal, () -> timing.renewDeadline(),
                 () -> {
                     runsAsPrimary = false;
                     watchdog.disarm();
+                    callbacks.stopped(Callbacks.PRIMARY);
                     events.demoted("fence");
                     wake();
                 }, watchdog, () -> watchdog.feedDeadline(timing.ttl()), this::wake);
         this.status = NodeStatus.starting(config.name(), config.scope(), VERSION);
+        this.parameterSync = new ParameterSync(postgres);
     }
 
     /** The snapshot of the last loop, for the REST API and the gauges. */
@@ -175,8 +184,19 @@ public final class Agent implements AutoCloseable {
         fence.close();
         leaseKeeper.close();
         try {
+            if (paused) {
+                // As Patroni: in pause the agent leaves PostgreSQL as it is. The lease still goes, and the
+                // leader key with it; nobody runs for it while paused, and a restarted agent takes it back.
+                watchdog.disarm();
+                LOG.info("Paused: leaving PostgreSQL as it is");
+                return;
+            }
             boolean leader = runsAsPrimary;
+            boolean wasRunning = postgres.isRunning();
             postgres.stop(StopMode.FAST, Duration.ofSeconds(60));
+            if (wasRunning) {
+                callbacks.stopped(leader ? Callbacks.PRIMARY : Callbacks.REPLICA);
+            }
             runsAsPrimary = false;
             watchdog.disarm();
             if (leader) {
@@ -196,6 +216,7 @@ public final class Agent implements AutoCloseable {
     @Override
     public void close() {
         stopCleanly();
+        callbacks.close();
         dcs.close();
     }
 
@@ -203,6 +224,7 @@ public final class Agent implements AutoCloseable {
 
     private void cycle() {
         Optional<ClusterRead> read = readCluster();
+        read.ifPresent(r -> applyDynamicConfig(r.cluster()));
         LocalState local = observeLocal();
         runsAsPrimary = local.runningPrimary();
         OptionalLong leaderLease = read.flatMap(this::leaderLeaseRemaining).map(OptionalLong::of).orElse(OptionalLong.empty());
@@ -220,6 +242,9 @@ public final class Agent implements AutoCloseable {
         }
         LocalState after = observeLocal();
         runsAsPrimary = after.runningPrimary();
+        if (after.answering()) {
+            callbacks.running(after.runningPrimary() ? Callbacks.PRIMARY : Callbacks.REPLICA);
+        }
         if (read.isPresent()) {
             publishMember(after);
         }
@@ -318,6 +343,20 @@ public final class Agent implements AutoCloseable {
                 wake();
                 return;
             }
+        }
+    }
+
+    /** Pause and the cluster's PostgreSQL parameters, every loop (timing: {@link #adoptClusterConfig}). */
+    private void applyDynamicConfig(PatroniCluster cluster) {
+        if (cluster.paused() != paused) {
+            LOG.info(cluster.paused() ? "The cluster is paused: no automatic action until it is resumed"
+                    : "The cluster is resumed: automatic failover is back");
+        }
+        paused = cluster.paused();
+        try {
+            parameterSync.apply(clusterParameters(cluster));
+        } catch (PostgresException e) {
+            LOG.warn("Could not apply the cluster parameters: {}", e.getMessage());
         }
     }
 
@@ -457,6 +496,7 @@ public final class Agent implements AutoCloseable {
             postgres.configurePrimary();
             following = null;
             postgres.start(startTimeout());
+            callbacks.started(Callbacks.PRIMARY);
             postgres.createUsers();
         } catch (PostgresException e) {
             LOG.error("Bootstrap failed, giving the initialize key back: {}", e.getMessage());
@@ -510,7 +550,11 @@ public final class Agent implements AutoCloseable {
     private void startStandby(PatroniCluster cluster, String leader) {
         postgres.configure(clusterParameters(cluster));
         pointAt(cluster, leader);
+        boolean wasRunning = postgres.isRunning();
         postgres.start(startTimeout());
+        if (!wasRunning) {
+            callbacks.started(Callbacks.REPLICA);
+        }
     }
 
     private void pointAt(PatroniCluster cluster, String leader) {
@@ -540,6 +584,7 @@ public final class Agent implements AutoCloseable {
         if (postgres.isRunning()) {
             LOG.info("Stopping PostgreSQL: its WAL went past the fork of {}'s timeline", leader);
             postgres.stop(StopMode.FAST, Duration.ofSeconds(60));
+            callbacks.stopped(Callbacks.REPLICA);
         }
         publishState("rewinding", "replica");
         RewindResult result = postgres.rewind(url.host(), url.port());
@@ -558,7 +603,11 @@ public final class Agent implements AutoCloseable {
 
     private void demote(Action.Demote demote, PatroniCluster cluster) {
         boolean heldKey = cluster != null && cluster.leader().map(config.name()::equals).orElse(false);
+        boolean wasRunning = postgres.isRunning();
         postgres.stop(demote.immediate() ? StopMode.IMMEDIATE : StopMode.FAST, timing.retryTimeout());
+        if (wasRunning) {
+            callbacks.stopped(Callbacks.PRIMARY);
+        }
         runsAsPrimary = false;
         watchdog.disarm();
         events.demoted(demote.immediate() ? "lease" : "leader_elsewhere");
@@ -599,6 +648,7 @@ public final class Agent implements AutoCloseable {
         try {
             runsAsPrimary = true;
             postgres.start(left);
+            callbacks.started(Callbacks.PRIMARY);
             crashedSinceNanos = 0;
         } catch (PostgresException e) {
             LOG.warn("Restart of the primary failed: {}", e.getMessage());
@@ -730,6 +780,7 @@ public final class Agent implements AutoCloseable {
             runsAsPrimary = true; // the fence watches it from the first moment it may be writable
             postgres.promote(timing.retryTimeout().plusSeconds(20));
             promoted = true;
+            callbacks.promoted();
         } finally {
             if (!promoted) {
                 // The new timeline never came: its history line would leave every node "behind" for good.
@@ -866,6 +917,7 @@ public final class Agent implements AutoCloseable {
         Long receive = null;
         Long replay = null;
         String replicationState = null;
+        boolean pendingRestart = local.answering() && lastState.map(PostgresState::pendingRestart).orElse(false);
         if (local.answering() && local.runningPrimary()) {
             xlog = local.lsn();
         } else if (local.answering()) {
@@ -879,7 +931,8 @@ public final class Agent implements AutoCloseable {
         }
         MemberData member = new MemberData("postgres://" + pg.connectAddress() + "/postgres", null,
                 config.restapi().apiUrl(), null, state, role, VERSION, xlog, replay, receive, replicationState,
-                local.timeline() > 0 ? local.timeline() : null, tags.isEmpty() ? null : tags, null, false, null, false);
+                local.timeline() > 0 ? local.timeline() : null, tags.isEmpty() ? null : tags, null, pendingRestart, null,
+                paused);
         try {
             dcs.putOnLease(dcs.keys().member(config.name()), json.writeMember(member), lease);
         } catch (DcsException e) {
