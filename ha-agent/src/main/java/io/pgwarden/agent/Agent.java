@@ -1,10 +1,12 @@
 package io.pgwarden.agent;
 
+import io.pgwarden.agent.callbacks.Callbacks;
 import io.pgwarden.agent.config.AgentConfig;
 import io.pgwarden.agent.dcs.ClusterRead;
 import io.pgwarden.agent.dcs.DcsException;
 import io.pgwarden.agent.dcs.EtcdDcs;
 import io.pgwarden.agent.dcs.LeaseKeeper;
+import io.pgwarden.agent.dynamic.ParameterSync;
 import io.pgwarden.agent.loop.Action;
 import io.pgwarden.agent.loop.Election;
 import io.pgwarden.agent.loop.HaDecider;
@@ -109,6 +111,9 @@ public final class Agent implements AutoCloseable {
 
     private final Watchdog watchdog;
     private final RouterDrain routerDrain;
+    private final ParameterSync parameterSync;
+    private final Callbacks callbacks;
+    private volatile boolean paused; // the config key said pause at the last read
     private String standbyNames; // what this agent last set synchronous_standby_names to
 
     public Agent(AgentConfig config, EtcdDcs dcs, PostgresServer postgres, Watchdog watchdog, AgentEvents events) {
@@ -118,17 +123,21 @@ public final class Agent implements AutoCloseable {
         this.postgres = postgres;
         this.events = events;
         this.timing = Timing.ofSeconds(config.ttl(), config.loopWait(), config.retryTimeout());
+        this.callbacks = Callbacks.of(config.postgresql().callbacks().byKey(), config.scope(),
+                Duration.ofSeconds(config.postgresql().callbackTimeout()));
         this.peers = new PeerClient(Duration.ofMillis(Math.min(2000, timing.retryTimeout().toMillis())));
         this.leaseKeeper = new LeaseKeeper(dcs, () -> timing.loopWait().dividedBy(2), this::wake, events::leaseRenewed);
         this.fence = new Fence(postgres, () -> runsAsPrimary, leaseKeeper::sinceRenewal, () -> timing.renewDeadline(),
                 () -> {
                     runsAsPrimary = false;
                     watchdog.disarm();
+                    callbacks.stopped(Callbacks.PRIMARY);
                     events.demoted("fence");
                     wake();
                 }, watchdog, () -> watchdog.feedDeadline(timing.ttl()), this::wake);
         this.status = NodeStatus.starting(config.name(), config.scope(), VERSION);
         this.routerDrain = new RouterDrain(dcs, new DrainKeys(dcs.keys()));
+        this.parameterSync = new ParameterSync(postgres);
     }
 
     /** The snapshot of the last loop, for the REST API and the gauges. */
@@ -183,8 +192,19 @@ public final class Agent implements AutoCloseable {
         fence.close();
         leaseKeeper.close();
         try {
+            if (paused) {
+                // As Patroni: in pause the agent leaves PostgreSQL as it is. The lease still goes, and the
+                // leader key with it; nobody runs for it while paused, and a restarted agent takes it back.
+                watchdog.disarm();
+                LOG.info("Paused: leaving PostgreSQL as it is");
+                return;
+            }
             boolean leader = runsAsPrimary;
+            boolean wasRunning = postgres.isRunning();
             postgres.stop(StopMode.FAST, Duration.ofSeconds(60));
+            if (wasRunning) {
+                callbacks.stopped(leader ? Callbacks.PRIMARY : Callbacks.REPLICA);
+            }
             runsAsPrimary = false;
             watchdog.disarm();
             if (leader) {
@@ -204,6 +224,7 @@ public final class Agent implements AutoCloseable {
     @Override
     public void close() {
         stopCleanly();
+        callbacks.close();
         dcs.close();
     }
 
@@ -211,6 +232,7 @@ public final class Agent implements AutoCloseable {
 
     private void cycle() {
         Optional<ClusterRead> read = readCluster();
+        read.ifPresent(r -> applyDynamicConfig(r.cluster()));
         LocalState local = observeLocal();
         runsAsPrimary = local.runningPrimary();
         OptionalLong leaderLease = read.flatMap(this::leaderLeaseRemaining).map(OptionalLong::of).orElse(OptionalLong.empty());
@@ -228,6 +250,9 @@ public final class Agent implements AutoCloseable {
         }
         LocalState after = observeLocal();
         runsAsPrimary = after.runningPrimary();
+        if (after.answering()) {
+            callbacks.running(after.runningPrimary() ? Callbacks.PRIMARY : Callbacks.REPLICA);
+        }
         if (read.isPresent()) {
             publishMember(after);
         }
@@ -329,6 +354,20 @@ public final class Agent implements AutoCloseable {
         }
     }
 
+    /** Pause and the cluster's PostgreSQL parameters, every loop (timing: {@link #adoptClusterConfig}). */
+    private void applyDynamicConfig(PatroniCluster cluster) {
+        if (cluster.paused() != paused) {
+            LOG.info(cluster.paused() ? "The cluster is paused: no automatic action until it is resumed"
+                    : "The cluster is resumed: automatic failover is back");
+        }
+        paused = cluster.paused();
+        try {
+            parameterSync.apply(clusterParameters(cluster));
+        } catch (PostgresException e) {
+            LOG.warn("Could not apply the cluster parameters: {}", e.getMessage());
+        }
+    }
+
     /** ttl, loop_wait and retry_timeout from the {@code config} key win over the file's, as in Patroni. */
     private void adoptClusterConfig(ClusterRead read) {
         Optional<ClusterConfig> dynamic = read.cluster().config();
@@ -392,6 +431,7 @@ public final class Agent implements AutoCloseable {
         if (!postgres.hasDataDirectory()) {
             return LocalState.noData();
         }
+        boolean stoppedByAgent = postgres.stoppedByAgent();
         if (postgres.isRunning()) {
             Optional<PostgresState> state = postgres.state();
             lastState = state;
@@ -408,7 +448,8 @@ public final class Agent implements AutoCloseable {
             long timeline = Math.max(Math.max(control.checkpointTimeline(), control.minRecoveryEndTimeline()),
                     recovery ? postgres.newestHistoryTimeline() : 0);
             long lsn = Math.max(control.checkpointLsn(), control.minRecoveryEndLsn());
-            return new LocalState(true, false, false, recovery, timeline, lsn, null, !control.cleanlyShutDown());
+            return new LocalState(true, false, false, recovery, timeline, lsn, null, !control.cleanlyShutDown(),
+                    stoppedByAgent);
         } catch (PostgresException e) {
             LOG.warn("Cannot read pg_control: {}", e.getMessage());
             return new LocalState(true, false, false, true, 0, 0, null);
@@ -471,6 +512,7 @@ public final class Agent implements AutoCloseable {
             postgres.configurePrimary();
             following = null;
             postgres.start(startTimeout());
+            callbacks.started(Callbacks.PRIMARY);
             postgres.createUsers();
         } catch (PostgresException e) {
             LOG.error("Bootstrap failed, giving the initialize key back: {}", e.getMessage());
@@ -524,7 +566,11 @@ public final class Agent implements AutoCloseable {
     private void startStandby(PatroniCluster cluster, String leader) {
         postgres.configure(clusterParameters(cluster));
         pointAt(cluster, leader);
+        boolean wasRunning = postgres.isRunning();
         postgres.start(startTimeout());
+        if (!wasRunning) {
+            callbacks.started(Callbacks.REPLICA);
+        }
     }
 
     private void pointAt(PatroniCluster cluster, String leader) {
@@ -554,6 +600,7 @@ public final class Agent implements AutoCloseable {
         if (postgres.isRunning()) {
             LOG.info("Stopping PostgreSQL: its WAL went past the fork of {}'s timeline", leader);
             postgres.stop(StopMode.FAST, Duration.ofSeconds(60));
+            callbacks.stopped(Callbacks.REPLICA);
         }
         publishState("rewinding", "replica");
         RewindResult result = postgres.rewind(url.host(), url.port());
@@ -572,7 +619,11 @@ public final class Agent implements AutoCloseable {
 
     private void demote(Action.Demote demote, PatroniCluster cluster) {
         boolean heldKey = cluster != null && cluster.leader().map(config.name()::equals).orElse(false);
+        boolean wasRunning = postgres.isRunning();
         postgres.stop(demote.immediate() ? StopMode.IMMEDIATE : StopMode.FAST, timing.retryTimeout());
+        if (wasRunning) {
+            callbacks.stopped(Callbacks.PRIMARY);
+        }
         runsAsPrimary = false;
         watchdog.disarm();
         events.demoted(demote.immediate() ? "lease" : "leader_elsewhere");
@@ -613,6 +664,7 @@ public final class Agent implements AutoCloseable {
         try {
             runsAsPrimary = true;
             postgres.start(left);
+            callbacks.started(Callbacks.PRIMARY);
             crashedSinceNanos = 0;
         } catch (PostgresException e) {
             LOG.warn("Restart of the primary failed: {}", e.getMessage());
@@ -760,6 +812,7 @@ public final class Agent implements AutoCloseable {
         postgres.stopPromptly(StopMode.FAST, timing.retryTimeout());
         runsAsPrimary = false;
         watchdog.disarm();
+        callbacks.stopped(Callbacks.PRIMARY);
         events.demoted("switchover");
         long lsn = postgres.latestCheckpointLsn();
         routerDrain.stopped(drain, lsn, lease);
@@ -915,6 +968,7 @@ public final class Agent implements AutoCloseable {
             postgres.promotePromptly(timing.retryTimeout().plusSeconds(20));
             promoted = true;
             whenWritable.run();
+            callbacks.promoted();
         } finally {
             if (!promoted) {
                 // The new timeline never came: its history line would leave every node "behind" for good.
@@ -1051,6 +1105,7 @@ public final class Agent implements AutoCloseable {
         Long receive = null;
         Long replay = null;
         String replicationState = null;
+        boolean pendingRestart = local.answering() && lastState.map(PostgresState::pendingRestart).orElse(false);
         if (local.answering() && local.runningPrimary()) {
             xlog = local.lsn();
         } else if (local.answering()) {
@@ -1064,7 +1119,8 @@ public final class Agent implements AutoCloseable {
         }
         MemberData member = new MemberData("postgres://" + pg.connectAddress() + "/postgres", null,
                 config.restapi().apiUrl(), null, state, role, VERSION, xlog, replay, receive, replicationState,
-                local.timeline() > 0 ? local.timeline() : null, tags.isEmpty() ? null : tags, null, false, null, false);
+                local.timeline() > 0 ? local.timeline() : null, tags.isEmpty() ? null : tags, null, pendingRestart, null,
+                paused);
         try {
             dcs.putOnLease(dcs.keys().member(config.name()), json.writeMember(member), lease);
         } catch (DcsException e) {

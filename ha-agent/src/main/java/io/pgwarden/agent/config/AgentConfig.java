@@ -26,7 +26,7 @@ public record AgentConfig(String name, String scope, String namespace, Etcd etcd
         loopWait = Objects.requireNonNullElse(loopWait, 10);
         retryTimeout = Objects.requireNonNullElse(retryTimeout, 10);
         postgresql = Objects.requireNonNullElseGet(postgresql,
-                () -> new Postgresql(null, null, null, null, null, null, null, null, null, null, null, null));
+                () -> new Postgresql(null, null, null, null, null, null, null, null, null, null, null, null, null, null));
         restapi = Objects.requireNonNullElseGet(restapi, () -> new RestApi(null, null));
         tags = Objects.requireNonNullElseGet(tags, () -> new Tags(null, null, null, null, null));
         bootstrap = Objects.requireNonNullElseGet(bootstrap, () -> new Bootstrap(null, null));
@@ -60,12 +60,18 @@ public record AgentConfig(String name, String scope, String namespace, Etcd etcd
      *                                          agent gives up the leader key (default 10)
      * @param removeDataDirectoryOnRewindFailure re-clone with pg_basebackup when pg_rewind fails
      *                                          (default true)
+     * @param callbacks                         Patroni's scripts run on start, stop, restart, role change
+     * @param callbackTimeout                   seconds a callback script may run before it is killed
+     *                                          (default 60; a pgwarden key, Patroni has no limit)
      */
     public record Postgresql(Path binDir, Path dataDir, String listen, String connectAddress,
                              Map<String, Object> parameters, List<String> pgHba, User superuser, User replication,
                              User rewind, String osUser, Integer primaryStartTimeout,
-                             Boolean removeDataDirectoryOnRewindFailure) {
+                             Boolean removeDataDirectoryOnRewindFailure, CallbackScripts callbacks,
+                             Integer callbackTimeout) {
         public Postgresql {
+            callbacks = Objects.requireNonNullElseGet(callbacks, () -> new CallbackScripts(null, null, null, null));
+            callbackTimeout = Objects.requireNonNullElse(callbackTimeout, 60);
             binDir = Objects.requireNonNullElse(binDir, Path.of("/usr/lib/postgresql/15/bin"));
             listen = Objects.requireNonNullElse(listen, "127.0.0.1:5432");
             connectAddress = Objects.requireNonNullElse(connectAddress, listen);
@@ -96,6 +102,29 @@ public record AgentConfig(String name, String scope, String namespace, Etcd etcd
 
         public int connectPort() {
             return HostPort.port(connectAddress);
+        }
+    }
+
+    /**
+     * {@code postgresql.callbacks}: a command line per event (split as a shell would, no shell run), called
+     * with the arguments {@code <action> <role> <scope>} as Patroni 3.0.2 calls them.
+     */
+    public record CallbackScripts(String onStart, String onStop, String onRestart, String onRoleChange) {
+
+        /** The configured command lines by YAML key, in a fixed order; absent ones left out. */
+        public Map<String, String> byKey() {
+            Map<String, String> all = new LinkedHashMap<>();
+            putIfSet(all, "on_start", onStart);
+            putIfSet(all, "on_stop", onStop);
+            putIfSet(all, "on_restart", onRestart);
+            putIfSet(all, "on_role_change", onRoleChange);
+            return all;
+        }
+
+        private static void putIfSet(Map<String, String> map, String key, String value) {
+            if (value != null) {
+                map.put(key, value);
+            }
         }
     }
 

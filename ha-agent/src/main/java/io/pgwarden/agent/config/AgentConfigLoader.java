@@ -107,7 +107,7 @@ public final class AgentConfigLoader {
         AgentConfig.Postgresql postgresql = new AgentConfig.Postgresql(resolve(baseDir, pg.binDir()),
                 resolve(baseDir, pg.dataDir()), pg.listen(), pg.connectAddress(), pg.parameters(), pg.pgHba(),
                 pg.superuser(), pg.replication(), pg.rewind(), pg.osUser(), pg.primaryStartTimeout(),
-                pg.removeDataDirectoryOnRewindFailure());
+                pg.removeDataDirectoryOnRewindFailure(), pg.callbacks(), pg.callbackTimeout());
 
         AgentConfig.Dcs dcs = c.bootstrap().dcs();
         // As in Patroni, synchronous_mode: true/false (or YAML's on/off, which are booleans) mean on/off.

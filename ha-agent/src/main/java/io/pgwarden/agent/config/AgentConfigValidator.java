@@ -103,6 +103,40 @@ final class AgentConfigValidator {
         user(pg.rewind(), "postgresql.rewind");
         check.required(pg.osUser(), "postgresql.os_user");
         check.atLeast(pg.primaryStartTimeout(), 0, "postgresql.primary_start_timeout");
+        pg.callbacks().byKey().forEach((name, line) -> callback(line, "postgresql.callbacks." + name));
+        check.atLeast(pg.callbackTimeout(), 1, "postgresql.callback_timeout");
+    }
+
+    /** A callback's program must be there now: a typo found at the first failover is found too late. */
+    private void callback(String line, String key) {
+        List<String> words;
+        try {
+            words = io.pgwarden.agent.callbacks.CommandLine.split(line);
+        } catch (IllegalArgumentException e) {
+            throw check.fail(key, e.getMessage());
+        }
+        check.that(!words.isEmpty(), key, "must be a command line, got an empty one");
+        String program = words.get(0);
+        if (program.contains("/")) {
+            Path file = Path.of(program);
+            check.that(file.isAbsolute(), key, () -> "the script must be an absolute path (or a command on PATH), got '"
+                    + program + "'");
+            check.that(Files.isRegularFile(file), key, () -> "the script " + file + " does not exist");
+            check.that(Files.isExecutable(file), key, () -> "the script " + file + " is not executable");
+        } else {
+            check.that(onPath(program), key, () -> "the command '" + program + "' is not on PATH");
+        }
+    }
+
+    private static boolean onPath(String program) {
+        String path = System.getenv().getOrDefault("PATH", "/usr/bin:/bin");
+        for (String dir : path.split(":")) {
+            Path file = Path.of(dir.isEmpty() ? "." : dir).resolve(program);
+            if (Files.isRegularFile(file) && Files.isExecutable(file)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private void parameters(Map<String, Object> parameters, String prefix) {

@@ -31,10 +31,23 @@ public final class LocalCluster implements AutoCloseable {
     /**
      * @param synchronousMode off, on or quorum
      * @param parameters      extra cluster-wide postgresql parameters
+     * @param callbacks       {@code postgresql.callbacks} command lines by key ({@code on_start} ...), the
+     *                        same for every node; {@code {name}} in them becomes the node's name
      */
     public record Options(String scope, int nodes, int ttl, int loopWait, int retryTimeout, String synchronousMode,
                           boolean synchronousModeStrict, int primaryStartTimeout, Map<String, Object> parameters,
-                          Map<String, Map<String, Object>> tags) {
+                          Map<String, Map<String, Object>> tags, Map<String, String> callbacks) {
+
+        public Options {
+            callbacks = callbacks == null ? Map.of() : Map.copyOf(callbacks);
+        }
+
+        public Options(String scope, int nodes, int ttl, int loopWait, int retryTimeout, String synchronousMode,
+                       boolean synchronousModeStrict, int primaryStartTimeout, Map<String, Object> parameters,
+                       Map<String, Map<String, Object>> tags) {
+            this(scope, nodes, ttl, loopWait, retryTimeout, synchronousMode, synchronousModeStrict, primaryStartTimeout,
+                    parameters, tags, Map.of());
+        }
 
         public static Options defaults(String scope) {
             return new Options(scope, 3, 10, 2, 3, "on", false, 10, Map.of(), Map.of());
@@ -42,23 +55,29 @@ public final class LocalCluster implements AutoCloseable {
 
         public Options withTiming(int ttl, int loopWait, int retryTimeout) {
             return new Options(scope, nodes, ttl, loopWait, retryTimeout, synchronousMode, synchronousModeStrict,
-                    primaryStartTimeout, parameters, tags);
+                    primaryStartTimeout, parameters, tags, callbacks);
         }
 
         public Options withSynchronousMode(String mode, boolean strict) {
-            return new Options(scope, nodes, ttl, loopWait, retryTimeout, mode, strict, primaryStartTimeout, parameters, tags);
+            return new Options(scope, nodes, ttl, loopWait, retryTimeout, mode, strict, primaryStartTimeout, parameters,
+                    tags, callbacks);
         }
 
         public Options withNodes(int count) {
             return new Options(scope, count, ttl, loopWait, retryTimeout, synchronousMode, synchronousModeStrict,
-                    primaryStartTimeout, parameters, tags);
+                    primaryStartTimeout, parameters, tags, callbacks);
         }
 
         public Options withTags(String node, Map<String, Object> nodeTags) {
             Map<String, Map<String, Object>> all = new LinkedHashMap<>(tags);
             all.put(node, nodeTags);
             return new Options(scope, nodes, ttl, loopWait, retryTimeout, synchronousMode, synchronousModeStrict,
-                    primaryStartTimeout, parameters, all);
+                    primaryStartTimeout, parameters, all, callbacks);
+        }
+
+        public Options withCallbacks(Map<String, String> commands) {
+            return new Options(scope, nodes, ttl, loopWait, retryTimeout, synchronousMode, synchronousModeStrict,
+                    primaryStartTimeout, parameters, tags, commands);
         }
     }
 

@@ -30,6 +30,11 @@ final class NodeYaml {
         pg.put("superuser", Map.of("username", "postgres", "password", "postgres"));
         pg.put("replication", Map.of("username", "replicator", "password", "replicator"));
         pg.put("primary_start_timeout", options.primaryStartTimeout());
+        if (!options.callbacks().isEmpty()) {
+            Map<String, Object> callbacks = new java.util.TreeMap<>();
+            options.callbacks().forEach((key, line) -> callbacks.put(key, line.replace("{name}", name)));
+            pg.put("callbacks", callbacks);
+        }
         root.put("postgresql", pg);
         root.put("restapi", Map.of("listen", placement.address(restPort)));
         if (!tags.isEmpty()) {

@@ -18,6 +18,12 @@ import java.util.OptionalLong;
 public final class HaDecider {
 
     public Action decide(Observation o) {
+        Action action = decideUnpaused(o);
+        // Pause narrows the decision afterwards (PauseRules): the rules below stay as they are.
+        return o.cluster().filter(PatroniCluster::paused).map(c -> PauseRules.restrict(action, o, c)).orElse(action);
+    }
+
+    private Action decideUnpaused(Observation o) {
         LocalState local = o.local();
         if (o.cluster().isEmpty()) {
             if (local.runningPrimary() && o.pastRenewDeadline()) {

@@ -13,9 +13,17 @@ package io.pgwarden.agent.loop;
  * @param following   {@code host:port} its primary_conninfo points at; null when it follows nobody
  * @param uncleanStop stopped without a clean shutdown (crashed, or stopped immediately by the fence):
  *                    its WAL may go past {@code lsn}, which is only its last checkpoint
+ * @param stoppedByAgent stopped by this agent (a demotion, a switchover, the fence) since it last started it:
+ *                    in pause only such a server is started again (as a standby); a crashed one, or one
+ *                    stopped by someone else, stays down as Patroni leaves it
  */
 public record LocalState(boolean hasData, boolean running, boolean answering, boolean inRecovery, long timeline,
-                         long lsn, String following, boolean uncleanStop) {
+                         long lsn, String following, boolean uncleanStop, boolean stoppedByAgent) {
+
+    public LocalState(boolean hasData, boolean running, boolean answering, boolean inRecovery, long timeline, long lsn,
+                      String following, boolean uncleanStop) {
+        this(hasData, running, answering, inRecovery, timeline, lsn, following, uncleanStop, false);
+    }
 
     public LocalState(boolean hasData, boolean running, boolean answering, boolean inRecovery, long timeline, long lsn,
                       String following) {

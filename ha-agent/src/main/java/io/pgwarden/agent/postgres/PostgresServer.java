@@ -55,6 +55,7 @@ public final class PostgresServer {
     private final ServerQueries queries;
     private final Object lock = new Object();
     private volatile Map<String, Object> clusterParameters = Map.of();
+    private volatile boolean stoppedByAgent;
 
     public PostgresServer(AgentConfig.Postgresql config, String memberName) {
         this(config, memberName, OsUser.forAgent(config.osUser()));
@@ -388,6 +389,15 @@ public final class PostgresServer {
         return pidFile.runningPid().isPresent();
     }
 
+    /** Whether the server is down because this agent stopped it (not a crash, not someone else's stop). */
+    public boolean stoppedByAgent() {
+        if (isRunning()) {
+            stoppedByAgent = false; // started again, by the agent or by someone else: a later stop is not ours
+            return false;
+        }
+        return stoppedByAgent;
+    }
+
     public OptionalLong postmasterPid() {
         return pidFile.runningPid();
     }
@@ -410,6 +420,7 @@ public final class PostgresServer {
                 throw new PostgresException("pg_ctl start of " + dataDir + " failed (exit code " + out.exitCode() + "): "
                         + out.output().strip() + "\n" + dataDir.logTail(LOG_TAIL_LINES));
             }
+            stoppedByAgent = false;
             LOG.info("Started PostgreSQL {} ({}:{}), postmaster pid {}", memberName, config.host(), config.port(),
                     postmasterPid().orElse(-1));
         }
@@ -425,6 +436,7 @@ public final class PostgresServer {
             if (!out.succeeded() && isRunning()) {
                 out.requireSuccess("pg_ctl stop -m " + mode.pgCtlName() + " of " + dataDir);
             }
+            stoppedByAgent = true;
             LOG.info("Stopped PostgreSQL {} ({} shutdown)", memberName, mode.pgCtlName());
         }
     }
@@ -455,6 +467,7 @@ public final class PostgresServer {
                 }
                 sleepBriefly();
             }
+            stoppedByAgent = true;
             LOG.info("Stopped PostgreSQL {} ({} shutdown)", memberName, mode.pgCtlName());
         }
     }

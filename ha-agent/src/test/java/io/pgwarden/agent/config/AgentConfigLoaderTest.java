@@ -50,7 +50,7 @@ class AgentConfigLoaderTest {
         AgentConfig.Postgresql postgresql = config.postgresql();
         assertThat(config).isEqualTo(new AgentConfig("n1", "demo", null, null, null, null, null,
                 new AgentConfig.Postgresql(null, Path.of("/var/lib/pgwarden/n1"), null, null, null, null, null, null,
-                        null, null, null, null),
+                        null, null, null, null, null, null),
                 null, null, null, null));
         // The defaults the docs promise, spelled out once.
         assertThat(config.namespace()).isEqualTo("/service/");
@@ -124,7 +124,7 @@ class AgentConfigLoaderTest {
                 new AgentConfig.Postgresql(files.fakeBinDir(), Path.of("/srv/pg"), "0.0.0.0:6432", "127.0.0.2:6432",
                         Map.of("shared_buffers", "256MB", "max_connections", 50), List.of("local all all peer"),
                         new AgentConfig.User("admin", "s"), new AgentConfig.User("rep", ""),
-                        new AgentConfig.User("rew", "r"), "pg", 0, false),
+                        new AgentConfig.User("rew", "r"), "pg", 0, false, null, null),
                 new AgentConfig.RestApi("127.0.0.1:9008", "127.0.0.2:9008"),
                 new AgentConfig.Tags(true, true, true, true, 0),
                 new AgentConfig.Bootstrap(List.of("encoding=UTF8"), new AgentConfig.Dcs(40, 5, 15, 0L, "quorum", true,
@@ -491,7 +491,7 @@ class AgentConfigLoaderTest {
         // Everything at the model's defaults but the node's own keys and the explicit bootstrap timing.
         assertThat(node1).isEqualTo(new AgentConfig("node1", "demo", null, null, null, null, null,
                 new AgentConfig.Postgresql(null, Path.of("/var/lib/pgwarden/node1"), null, null, null, null, null,
-                        null, null, null, null, null),
+                        null, null, null, null, null, null, null),
                 null, null,
                 new AgentConfig.Bootstrap(null, new AgentConfig.Dcs(30, 10, 10, null, null, null,
                         Map.of("parameters", Map.of()))),

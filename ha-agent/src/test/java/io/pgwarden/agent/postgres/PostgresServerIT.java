@@ -76,7 +76,7 @@ class PostgresServerIT {
         nodeParameters.put("work_mem", "16MB");
         AgentConfig.Postgresql config = new AgentConfig.Postgresql(BIN, root.resolve(name).resolve("data"),
                 HOST + ":" + port, null, nodeParameters, null, SUPERUSER, REPLICATION, REWIND, "postgres",
-                null, null);
+                null, null, null, null);
         PostgresServer server = new PostgresServer(config, name);
         servers.add(server);
         return server;
