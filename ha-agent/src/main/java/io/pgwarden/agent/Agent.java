@@ -491,7 +491,9 @@ public final class Agent implements AutoCloseable {
         } else if (action instanceof Action.Switchover h) {
             switchover(cluster, local, h.candidate());
         } else if (action instanceof Action.TakeOver) {
-            takeOver(cluster);
+            takeOver(cluster, local, routerDrain.current().filter(d -> d.candidate().equals(config.name())));
+        } else if (action instanceof Action.AwaitHandover h) {
+            awaitHandover(cluster, local, h.leader());
         } else if (action instanceof Action.ClearFailover c) {
             clearFailover(c.reason());
         } else if (action instanceof Action.Replicate && isNamedCandidate(cluster)) {
@@ -868,8 +870,7 @@ public final class Agent implements AutoCloseable {
      * The candidate's side: wait until the WAL up to the old leader's shutdown checkpoint is here, then
      * take the key (no election: the old leader chose), clear the request, and promote.
      */
-    private void takeOver(PatroniCluster cluster) {
-        Optional<Drain> drain = routerDrain.current().filter(d -> d.candidate().equals(config.name()));
+    private void takeOver(PatroniCluster cluster, LocalState local, Optional<Drain> drain) {
         Long last = drain.map(Drain::lastLsn).orElse(null);
         if (last != null && !postgres.awaitReceivedPast(last, timing.retryTimeout())) {
             clearFailover("WAL past the old leader's shutdown checkpoint "
@@ -883,7 +884,7 @@ public final class Agent implements AutoCloseable {
         events.electionWon();
         LOG.info("Took the leader key as the switchover's candidate: promoting");
         // The routers hold work until drain is gone: release them the moment this node is writable.
-        promote(cluster, () -> drain.ifPresent(d -> routerDrain.clear()));
+        promote(cluster, local, () -> drain.ifPresent(d -> routerDrain.clear()));
         dcs.put(dcs.keys().failover(), json.noFailover());
     }
 
@@ -910,6 +911,42 @@ public final class Agent implements AutoCloseable {
         }
     }
 
+    /**
+     * The named candidate while the leader drains: ready itself, then reads etcd every few milliseconds
+     * (a loop would cost a watch event, a read and a look at PostgreSQL) until the leader has stopped and
+     * released the key — then takes over at once. Returns to the loop when the request goes away, another
+     * node takes the key, or the leader takes longer than a drain and a stop may.
+     */
+    private void awaitHandover(PatroniCluster cluster, LocalState local, String leader) {
+        prepareToLead(cluster);
+        long deadline = System.nanoTime() + drainTimeout(cluster).plus(timing.retryTimeout().multipliedBy(2)).toNanos();
+        while (!stopping && System.nanoTime() - deadline < 0) {
+            RouterDrain.Snapshot now = routerDrain.snapshot();
+            boolean stillNamed = now.cluster().failover()
+                    .map(f -> f.coordinated() && config.name().equals(f.candidate())).orElse(false);
+            if (!stillNamed) {
+                return;
+            }
+            Optional<String> holder = now.cluster().leader();
+            if (holder.isEmpty()) {
+                Optional<Drain> drain = now.drain().filter(d -> d.candidate().equals(config.name()) && d.lastLsn() != null);
+                if (drain.isPresent()) {
+                    takeOver(now.cluster(), local, drain);
+                }
+                return; // released without a drain: the loop decides, with every check of an election
+            }
+            if (!holder.get().equals(leader)) {
+                return;
+            }
+            try {
+                Thread.sleep(3);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+
     private void clearFailover(String reason) {
         LOG.warn("Clearing the switchover request: {}", reason);
         dcs.put(dcs.keys().failover(), json.noFailover());
@@ -931,12 +968,14 @@ public final class Agent implements AutoCloseable {
      * already refused by the history check (Patroni 3.1 writes it afterwards, leaving a window).
      */
     private void promote(PatroniCluster cluster) {
-        promote(cluster, () -> { });
+        promote(cluster, observeLocal(), () -> { });
     }
 
-    /** @param whenWritable runs right after PostgreSQL left recovery, before the bookkeeping */
-    private void promote(PatroniCluster cluster, Runnable whenWritable) {
-        LocalState before = observeLocal();
+    /**
+     * @param before       this node's state just before (its timeline and position go into history)
+     * @param whenWritable runs right after PostgreSQL left recovery, before the bookkeeping
+     */
+    private void promote(PatroniCluster cluster, LocalState before, Runnable whenWritable) {
         long oldTimeline = before.timeline();
         List<HistoryEntry> history = new ArrayList<>(cluster.history().orElse(lastHistory));
         history.removeIf(h -> h.timeline() >= oldTimeline);

@@ -24,6 +24,7 @@ public final class RouterDrain {
     private final EtcdDcs dcs;
     private final DrainKeys keys;
     private final DrainJson json = new DrainJson();
+    private final io.pgwarden.discovery.patroni.PatroniJson patroniJson = new io.pgwarden.discovery.patroni.PatroniJson();
 
     public RouterDrain(EtcdDcs dcs, DrainKeys keys) {
         this.dcs = dcs;
@@ -71,6 +72,16 @@ public final class RouterDrain {
     /** The drain naming {@code candidate}, if one is under way. */
     public java.util.Optional<Drain> current() {
         return dcs.get(keys.drain()).flatMap(json::read);
+    }
+
+    /** The cluster and the drain, from one read of the prefix. */
+    public record Snapshot(io.pgwarden.discovery.patroni.PatroniCluster cluster, java.util.Optional<Drain> drain) {
+    }
+
+    public Snapshot snapshot() {
+        Map<String, String> kvs = dcs.list(keys.keys().prefix());
+        return new Snapshot(io.pgwarden.discovery.patroni.PatroniCluster.decode(keys.keys(), kvs, patroniJson),
+                json.read(kvs.get(keys.drain())));
     }
 
     public void clear() {

@@ -132,4 +132,14 @@ public sealed interface Action {
             return "clear the switchover request: " + reason;
         }
     }
+
+    /**
+     * A coordinated switchover names this standby: get ready, then watch etcd closely (not loop by loop)
+     * until {@code leader} has stopped and released the key, and take over at once.
+     */
+    record AwaitHandover(String leader) implements Action {
+        public String describe() {
+            return "get ready to take over from " + leader;
+        }
+    }
 }

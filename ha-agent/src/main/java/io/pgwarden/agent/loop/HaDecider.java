@@ -110,6 +110,9 @@ public final class HaDecider {
         if (!local.running()) {
             return new Action.StartStandby(leader);
         }
+        if (namedCandidate(o, leader) && local.answering() && local.inRecovery()) {
+            return new Action.AwaitHandover(leader);
+        }
         if (leaseEnding(o)) {
             return local.following() == null ? new Action.Wait("leader " + leader + "'s lease is ending")
                     : new Action.Detach(leader);
@@ -122,6 +125,16 @@ public final class HaDecider {
             return new Action.Follow(upstream);
         }
         return new Action.Replicate(leader);
+    }
+
+    /** A coordinated switchover from {@code leader} names this node. */
+    private static boolean namedCandidate(Observation o, String leader) {
+        return o.dueRequest()
+                .filter(Failover::coordinated)
+                .filter(f -> f.leader() == null || f.leader().isEmpty() || f.leader().equals(leader))
+                .map(Failover::candidate)
+                .filter(o.me()::equals)
+                .isPresent();
     }
 
     /** The running candidate of a coordinated switchover from {@code leader}, if it is not this node. */

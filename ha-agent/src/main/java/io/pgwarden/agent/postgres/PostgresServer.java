@@ -458,8 +458,7 @@ public final class PostgresServer {
             if (!isRunning()) {
                 return;
             }
-            tools.run("pg_ctl", List.of("stop", "-D", dataDir.path().toString(), "-W", "-m", mode.pgCtlName()),
-                    Map.of(), timeout.plus(PG_CTL_GRACE)).requireSuccess("pg_ctl stop -m " + mode.pgCtlName() + " of " + dataDir);
+            signalStop(mode, timeout);
             long deadline = System.nanoTime() + timeout.toNanos();
             while (isRunning()) {
                 if (System.nanoTime() - deadline > 0) {
@@ -470,6 +469,30 @@ public final class PostgresServer {
             stoppedByAgent = true;
             LOG.info("Stopped PostgreSQL {} ({} shutdown)", memberName, mode.pgCtlName());
         }
+    }
+
+    /**
+     * What pg_ctl stop -W does (SIGINT for fast, SIGQUIT for immediate), without starting pg_ctl under
+     * runuser: the postmaster's owner (or root) may signal it directly.
+     */
+    private void signalStop(StopMode mode, Duration timeout) {
+        OptionalLong pid = postmasterPid();
+        String signal = mode == StopMode.IMMEDIATE ? "-QUIT" : "-INT";
+        if (pid.isEmpty()) {
+            return;
+        }
+        try {
+            Process kill = new ProcessBuilder("kill", signal, String.valueOf(pid.getAsLong())).redirectErrorStream(true).start();
+            if (kill.waitFor(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS) && kill.exitValue() == 0) {
+                return;
+            }
+        } catch (java.io.IOException e) {
+            LOG.debug("kill {} {} failed: {}", signal, pid.getAsLong(), e.toString());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        tools.run("pg_ctl", List.of("stop", "-D", dataDir.path().toString(), "-W", "-m", mode.pgCtlName()),
+                Map.of(), timeout.plus(PG_CTL_GRACE)).requireSuccess("pg_ctl stop -m " + mode.pgCtlName() + " of " + dataDir);
     }
 
     /** Promotes the running standby and waits until it accepts writes, looking every few milliseconds. */
