@@ -139,30 +139,29 @@ public record EtcdAccess(List<URI> endpoints, EtcdSecurity security, String keyP
     }
 
     private static URI endpoint(String key, String text, String protocol) {
+        String expected = "must be http://host:port, https://host:port or host:port, got '" + text + "'";
         if (text == null || text.isBlank()) {
-            throw new EtcdConfigException(key, "must be http://host:port, https://host:port or host:port");
+            throw new EtcdConfigException(key, expected);
         }
         String withScheme = text.contains("://") ? text : (protocol == null ? "http" : protocol) + "://" + text;
         URI uri;
         try {
             uri = new URI(withScheme);
         } catch (URISyntaxException e) {
-            throw new EtcdConfigException(key, "is not a URL: '" + text + "'");
+            throw new EtcdConfigException(key, expected);
         }
         String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
         if (!scheme.equals("http") && !scheme.equals("https")) {
-            throw new EtcdConfigException(key, "must be http://host:port or https://host:port, got '" + text + "'");
+            throw new EtcdConfigException(key, expected);
         }
         if (protocol != null && !scheme.equals(protocol)) {
             throw new EtcdConfigException(key, "is " + scheme + ":// but protocol is " + protocol + ", got '" + text + "'");
         }
-        if (uri.getHost() == null || uri.getUserInfo() != null || uri.getQuery() != null || uri.getFragment() != null
-                || !(uri.getPath() == null || uri.getPath().isEmpty() || uri.getPath().equals("/"))) {
-            throw new EtcdConfigException(key, "must be " + scheme + "://host:port, got '" + text + "'");
-        }
         int port = uri.getPort() == -1 ? DEFAULT_PORT : uri.getPort();
-        if (port < 1 || port > 65535) {
-            throw new EtcdConfigException(key, "has no valid TCP port: '" + text + "'");
+        if (uri.getHost() == null || uri.getUserInfo() != null || uri.getQuery() != null || uri.getFragment() != null
+                || !(uri.getPath() == null || uri.getPath().isEmpty() || uri.getPath().equals("/"))
+                || port < 1 || port > 65535) {
+            throw new EtcdConfigException(key, expected);
         }
         return URI.create(scheme + "://" + uri.getHost() + ":" + port);
     }
