@@ -1,5 +1,6 @@
 package io.pgwarden.agent.local;
 
+import io.pgwarden.discovery.etcd.EtcdSecurity;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -31,34 +32,52 @@ public final class LocalCluster implements AutoCloseable {
     /**
      * @param synchronousMode off, on or quorum
      * @param parameters      extra cluster-wide postgresql parameters
+     * @param etcdSecurity    TLS files and user every agent's {@code etcd:} section gets
      */
     public record Options(String scope, int nodes, int ttl, int loopWait, int retryTimeout, String synchronousMode,
                           boolean synchronousModeStrict, int primaryStartTimeout, Map<String, Object> parameters,
-                          Map<String, Map<String, Object>> tags) {
+                          Map<String, Map<String, Object>> tags, EtcdSecurity etcdSecurity) {
+
+        public Options {
+            Objects.requireNonNull(etcdSecurity, "etcdSecurity");
+        }
+
+        public Options(String scope, int nodes, int ttl, int loopWait, int retryTimeout, String synchronousMode,
+                       boolean synchronousModeStrict, int primaryStartTimeout, Map<String, Object> parameters,
+                       Map<String, Map<String, Object>> tags) {
+            this(scope, nodes, ttl, loopWait, retryTimeout, synchronousMode, synchronousModeStrict, primaryStartTimeout,
+                    parameters, tags, EtcdSecurity.NONE);
+        }
 
         public static Options defaults(String scope) {
             return new Options(scope, 3, 10, 2, 3, "on", false, 10, Map.of(), Map.of());
         }
 
+        /** Agents that reach etcd with these TLS files and this user. */
+        public Options withEtcdSecurity(EtcdSecurity security) {
+            return new Options(scope, nodes, ttl, loopWait, retryTimeout, synchronousMode, synchronousModeStrict,
+                    primaryStartTimeout, parameters, tags, security);
+        }
+
         public Options withTiming(int ttl, int loopWait, int retryTimeout) {
             return new Options(scope, nodes, ttl, loopWait, retryTimeout, synchronousMode, synchronousModeStrict,
-                    primaryStartTimeout, parameters, tags);
+                    primaryStartTimeout, parameters, tags, etcdSecurity);
         }
 
         public Options withSynchronousMode(String mode, boolean strict) {
-            return new Options(scope, nodes, ttl, loopWait, retryTimeout, mode, strict, primaryStartTimeout, parameters, tags);
+            return new Options(scope, nodes, ttl, loopWait, retryTimeout, mode, strict, primaryStartTimeout, parameters, tags, etcdSecurity);
         }
 
         public Options withNodes(int count) {
             return new Options(scope, count, ttl, loopWait, retryTimeout, synchronousMode, synchronousModeStrict,
-                    primaryStartTimeout, parameters, tags);
+                    primaryStartTimeout, parameters, tags, etcdSecurity);
         }
 
         public Options withTags(String node, Map<String, Object> nodeTags) {
             Map<String, Map<String, Object>> all = new LinkedHashMap<>(tags);
             all.put(node, nodeTags);
             return new Options(scope, nodes, ttl, loopWait, retryTimeout, synchronousMode, synchronousModeStrict,
-                    primaryStartTimeout, parameters, all);
+                    primaryStartTimeout, parameters, all, etcdSecurity);
         }
     }
 
