@@ -152,7 +152,7 @@ public final class Agent implements AutoCloseable {
     /** Runs the loop on the calling thread until {@link #shutdown()}. */
     public void run() {
         LOG.info("Agent {} of cluster {} starting: etcd {}, PostgreSQL {} in {}, ttl {} s, loop_wait {} s, retry_timeout {} s",
-                config.name(), config.scope(), config.etcd().hosts(), config.postgresql().listen(),
+                config.name(), config.scope(), config.etcd(), config.postgresql().listen(),
                 config.postgresql().dataDir(), timing.ttl().toSeconds(), timing.loopWait().toSeconds(),
                 timing.retryTimeout().toSeconds());
         leaseKeeper.start();

@@ -14,6 +14,7 @@ import io.pgwarden.agent.rest.AgentMetrics;
 import io.pgwarden.agent.rest.NodeStatus;
 import io.pgwarden.agent.rest.RestApi;
 import io.pgwarden.agent.watchdog.Watchdog;
+import io.pgwarden.discovery.etcd.EtcdConfigException;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.util.concurrent.atomic.AtomicReference;
@@ -54,7 +55,7 @@ public final class AgentMain {
             System.err.println("pgwarden agent: " + e.getMessage());
             return 2;
         }
-        return run(config);
+        return run(config, configFile.toString());
     }
 
     private static AgentEvents events(AgentMetrics metrics) {
@@ -96,14 +97,25 @@ public final class AgentMain {
     }
 
     public static int run(AgentConfig config) {
+        return run(config, "the agent's config");
+    }
+
+    /** Runs the agent; {@code source} names the config file in errors about its settings. */
+    public static int run(AgentConfig config, String source) {
+        EtcdDcs dcs;
+        try {
+            dcs = new EtcdDcs(config.etcd().access(source), new PatroniKeys(config.namespace(), config.scope()),
+                    config.name(), Duration.ofSeconds(config.retryTimeout()));
+        } catch (EtcdConfigException e) {
+            System.err.println("pgwarden agent: " + source + ": bad value for key 'etcd." + e.key() + "': " + e.problem());
+            return 2;
+        }
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         registry.config().commonTags("scope", config.scope(), "member", config.name());
         AtomicReference<Agent> agentRef = new AtomicReference<>();
         Supplier<NodeStatus> status = () -> agentRef.get() == null
                 ? NodeStatus.starting(config.name(), config.scope(), Agent.VERSION) : agentRef.get().status();
         AgentMetrics metrics = new AgentMetrics(registry, status);
-        EtcdDcs dcs = new EtcdDcs(config.etcd().hosts(), new PatroniKeys(config.namespace(), config.scope()),
-                config.name(), Duration.ofSeconds(config.retryTimeout()));
         Agent agent = new Agent(config, dcs, new PostgresServer(config.postgresql(), config.name()),
                 new Watchdog(config.watchdog()), events(metrics));
         agentRef.set(agent);

@@ -48,12 +48,22 @@ final class EtcdProcess {
      * @param hosts         addresses it serves clients on (one port for all); the first is also its peer
      *                      address and the one this JVM talks to
      * @param commandPrefix put before etcd's command line, e.g. {@code ip netns exec NS}; empty: none
+     * @param tls           https client URLs with these files; empty: plain http
+     * @param metricsPort   with TLS, {@code /health} is read over plain http on this port (0 without TLS)
      */
-    record Member(String name, int clientPort, int peerPort, List<String> hosts, List<String> commandPrefix) {
+    record Member(String name, int clientPort, int peerPort, List<String> hosts, List<String> commandPrefix,
+                  Optional<EtcdServer.Tls> tls, int metricsPort) {
 
         Member {
             hosts = List.copyOf(hosts);
             commandPrefix = List.copyOf(commandPrefix);
+            if (tls.isPresent() != (metricsPort != 0)) {
+                throw new IllegalArgumentException("a TLS member needs a metrics port for its health checks, and only it");
+            }
+        }
+
+        Member(String name, int clientPort, int peerPort, List<String> hosts, List<String> commandPrefix) {
+            this(name, clientPort, peerPort, hosts, commandPrefix, Optional.empty(), 0);
         }
 
         Member(String name, int clientPort, int peerPort) {
@@ -61,11 +71,17 @@ final class EtcdProcess {
         }
 
         String clientUrl() {
-            return url(hosts.get(0), clientPort);
+            return clientUrls().get(0);
         }
 
         List<String> clientUrls() {
-            return hosts.stream().map(h -> url(h, clientPort)).toList();
+            String scheme = tls.isPresent() ? "https" : "http";
+            return hosts.stream().map(h -> url(scheme, h, clientPort)).toList();
+        }
+
+        /** Where {@code /health} and the v3 JSON gateway answer this JVM without a client certificate or token. */
+        String plainUrl() {
+            return tls.isPresent() ? url(hosts.get(0), metricsPort) : clientUrl();
         }
 
         String peerUrl() {
@@ -108,6 +124,14 @@ final class EtcdProcess {
                 "--initial-cluster-token", clusterToken,
                 "--logger", "zap",
                 "--log-outputs", "stderr"));
+        self.tls().ifPresent(tls -> {
+            command.addAll(List.of("--cert-file", tls.certFile().toString(), "--key-file", tls.keyFile().toString(),
+                    "--trusted-ca-file", tls.trustedCaFile().toString(),
+                    "--listen-metrics-urls", self.plainUrl()));
+            if (tls.clientCertAuth()) {
+                command.add("--client-cert-auth");
+            }
+        });
         ProcessBuilder builder = new ProcessBuilder(command)
                 .directory(dir.toFile())
                 .redirectInput(Redirect.from(Path.of("/dev/null").toFile()))
@@ -146,7 +170,11 @@ final class EtcdProcess {
     }
 
     static String url(String host, int port) {
-        return "http://" + host + ":" + port;
+        return url("http", host, port);
+    }
+
+    static String url(String scheme, String host, int port) {
+        return scheme + "://" + host + ":" + port;
     }
 
     Member member() {
@@ -171,7 +199,7 @@ final class EtcdProcess {
 
     /** Waits until {@code /health} says healthy (which needs a raft leader, so a quorum). */
     void awaitHealthy(Duration timeout) {
-        HttpRequest request = HttpRequest.newBuilder(URI.create(member.clientUrl() + "/health"))
+        HttpRequest request = HttpRequest.newBuilder(URI.create(member.plainUrl() + "/health"))
                 .timeout(REQUEST_TIMEOUT).GET().build();
         long deadline = System.nanoTime() + timeout.toNanos();
         String last = "no answer";
@@ -214,6 +242,11 @@ final class EtcdProcess {
         Base64.Encoder base64 = Base64.getEncoder();
         String body = post("/v3/kv/range",
                 "{\"key\":\"" + base64.encodeToString(key.getBytes(StandardCharsets.UTF_8)) + "\"}", "a read of " + key);
+        return valueOf(body);
+    }
+
+    /** The value in a range response as the JSON gateway or {@code etcdctl get -w json} writes it. */
+    static Optional<String> valueOf(String body) {
         if (!body.contains("\"kvs\"")) {
             return Optional.empty();
         }

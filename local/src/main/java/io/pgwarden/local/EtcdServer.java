@@ -1,8 +1,12 @@
 package io.pgwarden.local;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -20,6 +24,8 @@ public final class EtcdServer implements EtcdStore {
     static final String PACKAGE = EtcdProcess.PACKAGE;
 
     private static final Duration START_TIMEOUT = Duration.ofSeconds(30);
+    private static final Path ETCDCTL = Path.of("/usr/bin/etcdctl");
+    private static final Duration ETCDCTL_TIMEOUT = Duration.ofSeconds(15);
 
     /**
      * Where etcd serves and how it is launched.
@@ -29,19 +35,67 @@ public final class EtcdServer implements EtcdStore {
      *                      from this JVM
      * @param commandPrefix put before etcd's command line, e.g. {@code ip netns exec NS} to run it in a
      *                      network namespace; empty to run it directly
+     * @param tls           serve clients over https with these files; empty for plain http
      */
-    public record Options(List<String> hosts, List<String> commandPrefix) {
+    public record Options(List<String> hosts, List<String> commandPrefix, Optional<Tls> tls) {
         public Options {
             hosts = List.copyOf(hosts);
             commandPrefix = List.copyOf(commandPrefix);
+            Objects.requireNonNull(tls, "tls");
             if (hosts.isEmpty()) {
                 throw new IllegalArgumentException("etcd needs at least one address to serve on");
             }
         }
 
+        public Options(List<String> hosts, List<String> commandPrefix) {
+            this(hosts, commandPrefix, Optional.empty());
+        }
+
         /** 127.0.0.1, started directly: what {@link #start()} does. */
         public static Options loopback() {
             return new Options(List.of(PostgresNode.HOST), List.of());
+        }
+
+        /** The same, serving clients over https only. */
+        public Options withTls(Tls tls) {
+            return new Options(hosts, commandPrefix, Optional.of(tls));
+        }
+    }
+
+    /**
+     * etcd's client TLS: {@code --cert-file}, {@code --key-file}, {@code --trusted-ca-file} and,
+     * when {@code clientCertAuth}, {@code --client-cert-auth} (clients must present a certificate
+     * the CA signed). Peers stay on plain http: one member has none.
+     *
+     * @param clientCert a certificate (and key) the CA signed for clients, which this class uses for
+     *                   its own requests (etcdctl); required with {@code clientCertAuth}
+     */
+    public record Tls(Path certFile, Path keyFile, Path trustedCaFile, boolean clientCertAuth,
+                      Optional<Path> clientCert, Optional<Path> clientKey) {
+        public Tls {
+            Objects.requireNonNull(certFile, "certFile");
+            Objects.requireNonNull(keyFile, "keyFile");
+            Objects.requireNonNull(trustedCaFile, "trustedCaFile");
+            Objects.requireNonNull(clientCert, "clientCert");
+            Objects.requireNonNull(clientKey, "clientKey");
+            if (clientCert.isPresent() != clientKey.isPresent()) {
+                throw new IllegalArgumentException("a client certificate needs its key, and a key its certificate");
+            }
+            if (clientCertAuth && clientCert.isEmpty()) {
+                throw new IllegalArgumentException("with client certificate auth, a client certificate is needed"
+                        + " for this class's own requests");
+            }
+        }
+
+        /** Server certificate and key, the CA clients must be signed by, and one such client certificate. */
+        public static Tls requiringClientCerts(Path certFile, Path keyFile, Path trustedCaFile, Path clientCert,
+                                               Path clientKey) {
+            return new Tls(certFile, keyFile, trustedCaFile, true, Optional.of(clientCert), Optional.of(clientKey));
+        }
+
+        /** Server certificate and key only: clients check etcd, etcd does not check them. */
+        public static Tls serverOnly(Path certFile, Path keyFile, Path trustedCaFile) {
+            return new Tls(certFile, keyFile, trustedCaFile, false, Optional.empty(), Optional.empty());
         }
     }
 
@@ -50,6 +104,7 @@ public final class EtcdServer implements EtcdStore {
     private final String clusterToken;
     private final EtcdProcess process;
     private final FixtureDir dir;
+    private volatile Optional<String> rootPassword = Optional.empty();
     private boolean paused;
     private boolean closed;
 
@@ -87,7 +142,7 @@ public final class EtcdServer implements EtcdStore {
         // etcd runs fine as root, so it runs as the JVM's user.
         FixtureDir dir = FixtureDir.create("pgwarden-etcd-", ServerUser.direct(), EtcdProcess.reaperCleanup("etcd.pid"));
         EtcdProcess.Member member = new EtcdProcess.Member("etcd0", clientPort, peerPort, options.hosts(),
-                options.commandPrefix());
+                options.commandPrefix(), options.tls(), options.tls().isPresent() ? FreePorts.next() : 0);
         EtcdProcess process;
         try {
             process = EtcdProcess.start(binary, member, List.of(member), clusterToken, dir.path());
@@ -132,7 +187,7 @@ public final class EtcdServer implements EtcdStore {
         return restarted;
     }
 
-    /** {@code http://127.0.0.1:PORT}. */
+    /** {@code http://127.0.0.1:PORT}, or {@code https://} with TLS. */
     public String clientUrl() {
         return process.member().clientUrl();
     }
@@ -176,7 +231,58 @@ public final class EtcdServer implements EtcdStore {
      */
     @Override
     public Optional<String> get(String key) {
-        return process.get(key);
+        if (options.tls().isEmpty() && rootPassword.isEmpty()) {
+            return process.get(key);
+        }
+        CommandResult result = etcdctl("get", key, "-w", "json");
+        return EtcdProcess.valueOf(result.stdout());
+    }
+
+    /**
+     * Turns on etcd's authentication: creates user {@code root} with {@code password} and the root
+     * role, then enables auth. From then on every client needs a user name and password (or, with
+     * client certificate auth, a certificate whose CN names a user); this class uses root's.
+     *
+     * @throws IllegalStateException if etcdctl is not installed or refuses
+     */
+    public synchronized void enableAuth(String password) {
+        etcdctl("user", "add", "root:" + password);
+        etcdctl("role", "add", "root");
+        etcdctl("user", "grant-role", "root", "root");
+        etcdctl("auth", "enable");
+        rootPassword = Optional.of(password);
+        LOG.info("Enabled authentication on etcd {} (user root)", clientUrl());
+    }
+
+    /**
+     * Adds a user who may read and write only keys under {@code prefix} (a role of the same name),
+     * as an operator gives each cluster's agents and routers their own. Needs {@link #enableAuth}
+     * first or afterwards to matter.
+     */
+    public synchronized void addUser(String name, String password, String prefix) {
+        etcdctl("role", "add", name);
+        etcdctl("role", "grant-permission", name, "--prefix=true", "readwrite", prefix);
+        etcdctl("user", "add", name + ":" + password);
+        etcdctl("user", "grant-role", name, name);
+        LOG.info("Added etcd user {} (read-write under {})", name, prefix);
+    }
+
+    /** Runs etcdctl (API v3) against this etcd with its TLS files and root's password, as far as they are set. */
+    private CommandResult etcdctl(String... args) {
+        if (!Files.isExecutable(ETCDCTL)) {
+            throw new IllegalStateException("etcdctl not found at " + ETCDCTL + "; install the Debian package etcd-client");
+        }
+        List<String> command = new ArrayList<>(List.of(ETCDCTL.toString(), "--endpoints", clientUrl(),
+                "--dial-timeout", "2s", "--command-timeout", "5s"));
+        options.tls().ifPresent(tls -> {
+            command.addAll(List.of("--cacert", tls.trustedCaFile().toString()));
+            tls.clientCert().ifPresent(cert -> command.addAll(List.of("--cert", cert.toString())));
+            tls.clientKey().ifPresent(key -> command.addAll(List.of("--key", key.toString())));
+        });
+        rootPassword.ifPresent(password -> command.addAll(List.of("--user", "root:" + password)));
+        command.addAll(List.of(args));
+        return Commands.run(command, Map.of("ETCDCTL_API", "3"), null, ETCDCTL_TIMEOUT)
+                .requireSuccess("etcdctl " + String.join(" ", args[0], args.length > 1 ? args[1] : ""));
     }
 
     /** Freezes etcd (SIGSTOP): connections stay open, nothing answers. Simulates a hung or partitioned DCS. */

@@ -126,6 +126,12 @@ final class AgentCluster<S extends EtcdStore> implements AutoCloseable {
     }
 
     RouterServer startRouter() throws IOException, InterruptedException {
+        return startRouter(dcs -> dcs);
+    }
+
+    /** A router whose {@code dcs} section {@code adjust} changes first (TLS files, user). */
+    RouterServer startRouter(java.util.function.UnaryOperator<RouterConfig.Dcs> adjust)
+            throws IOException, InterruptedException {
         Path users = dir.resolve("userlist.txt");
         Files.writeString(users, UserList.entry("postgres", "postgres"));
         RouterConfig config = new RouterConfig(
@@ -134,9 +140,9 @@ final class AgentCluster<S extends EtcdStore> implements AutoCloseable {
                 new RouterConfig.Auth(users, null),
                 new RouterConfig.Pool("transaction", null, null, null, null, null, null),
                 null, null, null,
-                new RouterConfig.Dcs(etcd.clientUrls(), PatroniKeys.DEFAULT_NAMESPACE, agents.options().scope(),
-                        Duration.ofMillis(500), Duration.ofSeconds(agents.options().ttl() / 2),
-                        Duration.ofSeconds(agents.options().ttl())));
+                adjust.apply(new RouterConfig.Dcs(etcd.clientUrls(), PatroniKeys.DEFAULT_NAMESPACE,
+                        agents.options().scope(), Duration.ofMillis(500), Duration.ofSeconds(agents.options().ttl() / 2),
+                        Duration.ofSeconds(agents.options().ttl()))));
         router = RouterServer.start(config);
         return router;
     }

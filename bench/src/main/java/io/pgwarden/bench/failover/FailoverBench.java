@@ -21,7 +21,6 @@ import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.io.PrintStream;
-import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -337,7 +336,7 @@ public final class FailoverBench {
 
     /** The etcd source {@link RouterServer#start(RouterConfig)} would build from {@code dcs}. */
     private static EtcdTopologySource topologySource(RouterConfig.Dcs dcs) {
-        return new EtcdTopologySource(new EtcdSourceSettings(dcs.etcd().stream().map(URI::create).toList(),
+        return new EtcdTopologySource(new EtcdSourceSettings(dcs.access("the bench's router config"),
                 dcs.namespace(), dcs.scope(), dcs.checkInterval(), dcs.isolationTimeout()));
     }
 

@@ -12,8 +12,8 @@ import java.util.Optional;
 /**
  * How {@link EtcdTopologySource} follows a cluster.
  *
- * @param endpoints        etcd client URLs ({@code http://10.0.0.1:2379}; no TLS yet); one suffices, more
- *                         are used for fail-over between etcd members
+ * @param access           etcd client URLs ({@code http://10.0.0.1:2379} or {@code https://...}; one
+ *                         suffices, more are used for fail-over between etcd members), TLS files, user
  * @param namespace        Patroni's namespace, {@code /service/} by default
  * @param scope            Patroni's scope: the cluster's name
  * @param checkInterval    how often a linearizable read of the whole prefix is made, on top of the watch
@@ -21,7 +21,7 @@ import java.util.Optional;
  *                         marked unreachable (and the router fences the primary port); must stay below
  *                         the leader lease TTL by a margin, see {@link #checkAgainstTtl}
  */
-public record EtcdSourceSettings(List<URI> endpoints, String namespace, String scope, Duration checkInterval,
+public record EtcdSourceSettings(EtcdAccess access, String namespace, String scope, Duration checkInterval,
                                  Duration isolationTimeout) {
 
     public static final Duration DEFAULT_CHECK_INTERVAL = Duration.ofSeconds(1);
@@ -33,22 +33,16 @@ public record EtcdSourceSettings(List<URI> endpoints, String namespace, String s
     public static final Duration DEFAULT_TTL_MARGIN = Duration.ofSeconds(2);
 
     public EtcdSourceSettings {
-        Objects.requireNonNull(endpoints, "endpoints");
+        Objects.requireNonNull(access, "access");
         Objects.requireNonNull(namespace, "namespace");
         Objects.requireNonNull(scope, "scope");
         Objects.requireNonNull(checkInterval, "checkInterval");
         Objects.requireNonNull(isolationTimeout, "isolationTimeout");
-        endpoints = List.copyOf(endpoints);
-        if (endpoints.isEmpty()) {
-            throw new IllegalArgumentException("at least one etcd endpoint is needed");
-        }
-        for (URI endpoint : endpoints) {
+        for (URI endpoint : access.endpoints()) {
             String scheme = endpoint.getScheme() == null ? "" : endpoint.getScheme().toLowerCase(Locale.ROOT);
-            if (scheme.equals("https")) {
-                throw new IllegalArgumentException("etcd endpoint " + endpoint + ": TLS to etcd is not supported yet");
-            }
-            if (!scheme.equals("http") || endpoint.getHost() == null) {
-                throw new IllegalArgumentException("etcd endpoint must be http://host:port, not " + endpoint);
+            if (!(scheme.equals("http") || scheme.equals("https")) || endpoint.getHost() == null) {
+                throw new IllegalArgumentException("etcd endpoint must be http://host:port or https://host:port, not "
+                        + endpoint);
             }
         }
         new PatroniKeys(namespace, scope); // validates the scope
@@ -60,6 +54,17 @@ public record EtcdSourceSettings(List<URI> endpoints, String namespace, String s
                     + ") must be longer than the check interval (" + millis(checkInterval)
                     + "), or every read that is a little late would mark etcd unreachable");
         }
+    }
+
+    /** Plain http endpoints, no user. */
+    public EtcdSourceSettings(List<URI> endpoints, String namespace, String scope, Duration checkInterval,
+                              Duration isolationTimeout) {
+        this(EtcdAccess.plain(Objects.requireNonNull(endpoints, "endpoints")), namespace, scope, checkInterval,
+                isolationTimeout);
+    }
+
+    public List<URI> endpoints() {
+        return access.endpoints();
     }
 
     /** Defaults: namespace {@code /service/}, reads every 1 s, isolated after 10 s. */

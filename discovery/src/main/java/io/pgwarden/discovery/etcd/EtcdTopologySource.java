@@ -98,6 +98,7 @@ public final class EtcdTopologySource implements TopologySource {
     private final PatroniJson json = new PatroniJson();
     private final DrainJson drainJson = new DrainJson();
     private final DrainKeys drainKeys;
+    private final EtcdProblemLog problems;
     private final long isolationNanos;
     private final ScheduledExecutorService scheduler;
     private final ExecutorService publisher;
@@ -130,10 +131,14 @@ public final class EtcdTopologySource implements TopologySource {
     // Confined to the publisher thread.
     private Topology delivered;
 
-    /** Follows the cluster through a client of its own, closed with this source. */
+    /**
+     * Follows the cluster through a client of its own (TLS and user as {@code settings.access()} says),
+     * closed with this source.
+     *
+     * @throws EtcdConfigException if a TLS file cannot be used
+     */
     public EtcdTopologySource(EtcdSourceSettings settings) {
-        this(settings, Client.builder()
-                .endpoints(settings.endpoints().toArray(java.net.URI[]::new))
+        this(settings, EtcdClients.builder(settings.access())
                 .retryMaxDuration(settings.isolationTimeout())
                 .build(), true, Clock.systemUTC());
     }
@@ -152,6 +157,7 @@ public final class EtcdTopologySource implements TopologySource {
         this.drainKeys = new DrainKeys(keys);
         this.prefix = bytes(keys.prefix());
         this.isolationNanos = settings.isolationTimeout().toNanos();
+        this.problems = new EtcdProblemLog(settings.access());
         this.current = Topology.unknown(settings.scope());
         String name = "pgwarden-etcd-" + settings.scope();
         ScheduledThreadPoolExecutor stateThread = new ScheduledThreadPoolExecutor(1, r -> daemon(r, name));
@@ -201,15 +207,16 @@ public final class EtcdTopologySource implements TopologySource {
         if (!started.compareAndSet(false, true)) {
             return;
         }
-        log.info("Following cluster {} in etcd at {} under {}; reads every {} ms, unreachable after {} ms",
-                keys.scope(), settings.endpoints(), keys.prefix(), settings.checkInterval().toMillis(),
-                settings.isolationTimeout().toMillis());
+        log.info("Following cluster {} in etcd at {} ({}) under {}; reads every {} ms, unreachable after {} ms",
+                keys.scope(), settings.endpoints(), settings.access().security().describe(), keys.prefix(),
+                settings.checkInterval().toMillis(), settings.isolationTimeout().toMillis());
         onScheduler(() -> ticker = scheduler.scheduleAtFixedRate(this::tick, 0,
                 settings.checkInterval().toNanos(), TimeUnit.NANOSECONDS));
         try {
             if (!firstRead.await(settings.isolationTimeout().toMillis(), TimeUnit.MILLISECONDS)) {
-                log.warn("No answer from etcd at {} within {} ms; cluster {} stays unreachable until there is one",
-                        settings.endpoints(), settings.isolationTimeout().toMillis(), keys.scope());
+                log.warn("No answer from etcd at {} within {} ms{}; cluster {} stays unreachable until there is one",
+                        settings.endpoints(), settings.isolationTimeout().toMillis(),
+                        problems.current().map(p -> " (" + p + ")").orElse(""), keys.scope());
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -241,6 +248,7 @@ public final class EtcdTopologySource implements TopologySource {
         }
         scheduler.shutdown();
         publisher.shutdown();
+        problems.close();
         try {
             if (!scheduler.awaitTermination(5, TimeUnit.SECONDS)) {
                 scheduler.shutdownNow();
@@ -277,7 +285,7 @@ public final class EtcdTopologySource implements TopologySource {
                     .get(prefix, GetOption.builder().isPrefix(true).withSerializable(false).build());
         } catch (RuntimeException e) {
             readInFlight = false;
-            lastError = describe(e);
+            lastError = problems.failed(e).orElse(describe(e));
             log.debug("Reading {} failed at once: {}", keys.prefix(), lastError);
             return;
         }
@@ -291,11 +299,12 @@ public final class EtcdTopologySource implements TopologySource {
             return;
         }
         if (error != null) {
-            lastError = describe(error);
+            lastError = problems.failed(error).orElse(describe(error));
             log.debug("Reading {} failed: {}", keys.prefix(), lastError);
             return;
         }
         lastError = null;
+        problems.succeeded();
         long now = System.nanoTime();
         long budget = sentNanos + isolationNanos - now; // how long this read keeps etcd reachable
         boolean fresh = budget > 0;

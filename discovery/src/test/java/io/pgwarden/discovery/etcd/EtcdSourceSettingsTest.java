@@ -28,11 +28,17 @@ class EtcdSourceSettingsTest {
         assertThatThrownBy(() -> settings(List.of(), "pg", 1000, 5000)).hasMessageContaining("endpoint");
         assertThatThrownBy(() -> settings(List.of(URI.create("localhost:2379")), "pg", 1000, 5000))
                 .hasMessageContaining("http://");
-        assertThatThrownBy(() -> settings(List.of(URI.create("https://127.0.0.1:2379")), "pg", 1000, 5000))
-                .hasMessageContaining("TLS");
+        assertThatThrownBy(() -> settings(List.of(URI.create("ftp://127.0.0.1:2379")), "pg", 1000, 5000))
+                .hasMessageContaining("https://");
         assertThatThrownBy(() -> settings(ENDPOINTS, "a/b", 1000, 5000)).hasMessageContaining("scope");
         assertThatThrownBy(() -> settings(ENDPOINTS, "pg", 0, 5000)).hasMessageContaining("check interval");
         assertThatThrownBy(() -> settings(ENDPOINTS, "pg", 1000, 1000)).hasMessageContaining("longer than");
+    }
+
+    @Test
+    void acceptsHttps() {
+        assertThat(settings(List.of(URI.create("https://127.0.0.1:2379")), "pg", 1000, 5000).endpoints())
+                .containsExactly(URI.create("https://127.0.0.1:2379"));
     }
 
     @Test

@@ -1,5 +1,8 @@
 package io.pgwarden.agent.config;
 
+import com.fasterxml.jackson.annotation.JsonAlias;
+import io.pgwarden.discovery.etcd.EtcdAccess;
+import io.pgwarden.discovery.etcd.EtcdSecurity;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -15,7 +18,8 @@ import java.util.Objects;
  * @param loopWait     seconds between HA loop runs (the loop also wakes on every change under the scope)
  * @param retryTimeout seconds an etcd or PostgreSQL operation may take before the agent gives up on it
  */
-public record AgentConfig(String name, String scope, String namespace, Etcd etcd, Integer ttl, Integer loopWait,
+public record AgentConfig(String name, String scope, String namespace, @JsonAlias("etcd3") Etcd etcd, Integer ttl,
+                          Integer loopWait,
                           Integer retryTimeout, Postgresql postgresql, RestApi restapi, Tags tags,
                           Bootstrap bootstrap, Watchdog watchdog) {
 
@@ -33,10 +37,49 @@ public record AgentConfig(String name, String scope, String namespace, Etcd etcd
         watchdog = Objects.requireNonNullElseGet(watchdog, () -> new Watchdog(null, null, null));
     }
 
-    /** @param hosts etcd client URLs, {@code http://host:port}; a 3-5 member cluster in production */
-    public record Etcd(List<String> hosts) {
+    /**
+     * How the agent reaches etcd, with the keys of Patroni's {@code etcd3} section (which is also
+     * accepted as the section's name).
+     *
+     * @param hosts    etcd client URLs, {@code http://host:port} or {@code https://host:port}, or
+     *                 Patroni's {@code host:port} (then {@code protocol} says which); 3-5 members in production
+     * @param protocol {@code http} or {@code https}; default: what the URLs say, http for bare host:port
+     * @param cacert   PEM CA certificate(s) etcd's certificate must be signed by (https)
+     * @param cert     PEM client certificate, for etcd's {@code --client-cert-auth}
+     * @param key      its unencrypted PEM private key
+     * @param username etcd user, when etcd's authentication is on
+     * @param password that user's password
+     */
+    public record Etcd(List<String> hosts, String protocol, Path cacert, Path cert, Path key, String username,
+                       String password) {
         public Etcd {
-            hosts = hosts == null ? List.of("http://127.0.0.1:2379") : List.copyOf(hosts);
+            hosts = hosts == null ? List.of(("https".equals(protocol) ? "https" : "http") + "://127.0.0.1:2379")
+                    : List.copyOf(hosts);
+        }
+
+        public Etcd(List<String> hosts) {
+            this(hosts, null, null, null, null, null, null);
+        }
+
+        public EtcdSecurity security() {
+            return EtcdSecurity.of(cacert, cert, key, username, password);
+        }
+
+        /**
+         * The endpoints and security as the agent's (and the ctl's) etcd client takes them; errors at
+         * run time name the keys as {@code etcd.password in <source>}.
+         *
+         * @param source the config file, for those errors
+         * @throws io.pgwarden.discovery.etcd.EtcdConfigException if a setting cannot work (the loader
+         *         has checked a loaded config already)
+         */
+        public EtcdAccess access(String source) {
+            return EtcdAccess.parse("hosts", hosts, protocol, security()).from("etcd.", source);
+        }
+
+        @Override
+        public String toString() {
+            return "Etcd[hosts=" + hosts + ", protocol=" + protocol + ", " + security().describe() + "]";
         }
     }
 

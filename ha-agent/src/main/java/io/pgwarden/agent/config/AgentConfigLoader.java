@@ -126,7 +126,11 @@ public final class AgentConfigLoader {
         AgentConfig.Watchdog watchdog = new AgentConfig.Watchdog(watchdogMode, resolve(baseDir, wd.device()),
                 wd.safetyMargin());
 
-        return new AgentConfig(c.name(), c.scope(), c.namespace(), c.etcd(), c.ttl(), c.loopWait(),
+        AgentConfig.Etcd e = c.etcd();
+        AgentConfig.Etcd etcd = new AgentConfig.Etcd(e.hosts(), e.protocol(), resolve(baseDir, e.cacert()),
+                resolve(baseDir, e.cert()), resolve(baseDir, e.key()), e.username(), e.password());
+
+        return new AgentConfig(c.name(), c.scope(), c.namespace(), etcd, c.ttl(), c.loopWait(),
                 c.retryTimeout(), postgresql, c.restapi(), c.tags(), bootstrap, watchdog);
     }
 

@@ -1,13 +1,12 @@
 package io.pgwarden.agent.config;
 
+import io.pgwarden.discovery.etcd.EtcdConfigException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /** The rules a loaded {@link AgentConfig} must meet; the first broken one throws. */
 final class AgentConfigValidator {
@@ -19,7 +18,6 @@ final class AgentConfigValidator {
     private static final Set<String> SYNCHRONOUS_MODES = Set.of("off", "on", "quorum");
     private static final Set<String> WATCHDOG_MODES = Set.of("off", "automatic", "required");
     private static final Set<String> WILDCARDS = Set.of("0.0.0.0", "*", "::", "[::]");
-    private static final Pattern ETCD_URL = Pattern.compile("http://([^/:\\[\\]]+|\\[[0-9A-Fa-f:.]+]):(\\d{1,5})/?");
 
     /** Settings the agent writes itself; a value in the file would fight it. Names are lower case. */
     private static final Map<String, String> OWNED_PARAMETERS = Map.of(
@@ -52,21 +50,13 @@ final class AgentConfigValidator {
         watchdog(config.watchdog(), config);
     }
 
+    /** Endpoints, TLS files (read and parsed now) and user, as the agent's client will use them. */
     private void etcd(AgentConfig.Etcd etcd) {
-        check.that(!etcd.hosts().isEmpty(), "etcd.hosts", "must list at least one http://host:port");
-        for (int i = 0; i < etcd.hosts().size(); i++) {
-            String key = "etcd.hosts[" + i + "]";
-            String url = etcd.hosts().get(i);
-            check.that(!url.startsWith("https://"), key,
-                    "https:// (TLS to etcd) is not supported yet; use http://host:port, got '" + url + "'");
-            Matcher m = ETCD_URL.matcher(url);
-            check.that(m.matches() && port(m.group(2)), key, () -> "must be http://host:port, got '" + url + "'");
+        try {
+            etcd.access("");
+        } catch (EtcdConfigException e) {
+            throw check.fail("etcd." + e.key(), e.problem());
         }
-    }
-
-    private static boolean port(String digits) {
-        int port = Integer.parseInt(digits);
-        return port >= 1 && port <= 65535;
     }
 
     /**

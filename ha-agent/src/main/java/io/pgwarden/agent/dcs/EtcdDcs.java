@@ -15,6 +15,9 @@ import io.etcd.jetcd.options.GetOption;
 import io.etcd.jetcd.options.LeaseOption;
 import io.etcd.jetcd.options.PutOption;
 import io.etcd.jetcd.options.WatchOption;
+import io.pgwarden.discovery.etcd.EtcdAccess;
+import io.pgwarden.discovery.etcd.EtcdClients;
+import io.pgwarden.discovery.etcd.EtcdProblemLog;
 import io.pgwarden.discovery.patroni.PatroniCluster;
 import io.pgwarden.discovery.patroni.PatroniJson;
 import io.pgwarden.discovery.patroni.PatroniKeys;
@@ -46,17 +49,26 @@ public final class EtcdDcs implements AutoCloseable {
     private final Client client;
     private final PatroniKeys keys;
     private final PatroniJson json = new PatroniJson();
+    private final EtcdProblemLog problems;
     private final String name;
     private volatile Duration timeout;
     private volatile long lease; // 0 = none granted yet, or lost
     private Watch.Watcher watcher;
 
+    /** Plain http endpoints, no user. */
     public EtcdDcs(List<String> endpoints, PatroniKeys keys, String name, Duration timeout) {
-        this.client = Client.builder()
-                .endpoints(endpoints.stream().map(URI::create).toArray(URI[]::new))
-                .retryMaxDuration(timeout)
-                .connectTimeout(timeout)
-                .build();
+        this(EtcdAccess.plain(endpoints.stream().map(URI::create).toList()), keys, name, timeout);
+    }
+
+    /**
+     * A client as {@code access} says (TLS files, user); a refusal by etcd (wrong password, untrusted
+     * certificate) is logged once, naming the setting, and carried in every {@link DcsException}.
+     *
+     * @throws io.pgwarden.discovery.etcd.EtcdConfigException if a TLS file cannot be used
+     */
+    public EtcdDcs(EtcdAccess access, PatroniKeys keys, String name, Duration timeout) {
+        this.client = EtcdClients.create(access, timeout);
+        this.problems = new EtcdProblemLog(access);
         this.keys = keys;
         this.name = name;
         this.timeout = timeout;
@@ -246,6 +258,7 @@ public final class EtcdDcs implements AutoCloseable {
     public void close() {
         unwatch();
         client.close();
+        problems.close();
     }
 
     private void forgetLease(long current) {
@@ -267,12 +280,16 @@ public final class EtcdDcs implements AutoCloseable {
 
     private <T> T await(CompletableFuture<T> future, String what) {
         try {
-            return future.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            T result = future.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            problems.succeeded();
+            return result;
         } catch (TimeoutException e) {
             future.cancel(true);
-            throw new DcsException("etcd: " + what + ": no answer within " + timeout.toMillis() + " ms", e);
+            String why = problems.failed(e).map(p -> " (" + p + ")").orElse("");
+            throw new DcsException("etcd: " + what + ": no answer within " + timeout.toMillis() + " ms" + why, e);
         } catch (ExecutionException e) {
-            throw new DcsException("etcd: " + what + ": " + e.getCause(), e.getCause());
+            String why = problems.failed(e.getCause()).orElse(String.valueOf(e.getCause()));
+            throw new DcsException("etcd: " + what + ": " + why, e.getCause());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new DcsException("etcd: " + what + ": interrupted", e);

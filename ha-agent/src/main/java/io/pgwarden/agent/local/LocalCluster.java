@@ -1,5 +1,6 @@
 package io.pgwarden.agent.local;
 
+import io.pgwarden.discovery.etcd.EtcdSecurity;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -33,51 +34,60 @@ public final class LocalCluster implements AutoCloseable {
      * @param parameters      extra cluster-wide postgresql parameters
      * @param callbacks       {@code postgresql.callbacks} command lines by key ({@code on_start} ...), the
      *                        same for every node; {@code {name}} in them becomes the node's name
+     * @param etcdSecurity    TLS files and user every agent's {@code etcd:} section gets
      */
     public record Options(String scope, int nodes, int ttl, int loopWait, int retryTimeout, String synchronousMode,
                           boolean synchronousModeStrict, int primaryStartTimeout, Map<String, Object> parameters,
-                          Map<String, Map<String, Object>> tags, Map<String, String> callbacks) {
+                          Map<String, Map<String, Object>> tags, Map<String, String> callbacks,
+                          EtcdSecurity etcdSecurity) {
 
         public Options {
             callbacks = callbacks == null ? Map.of() : Map.copyOf(callbacks);
+            Objects.requireNonNull(etcdSecurity, "etcdSecurity");
         }
 
         public Options(String scope, int nodes, int ttl, int loopWait, int retryTimeout, String synchronousMode,
                        boolean synchronousModeStrict, int primaryStartTimeout, Map<String, Object> parameters,
                        Map<String, Map<String, Object>> tags) {
             this(scope, nodes, ttl, loopWait, retryTimeout, synchronousMode, synchronousModeStrict, primaryStartTimeout,
-                    parameters, tags, Map.of());
+                    parameters, tags, Map.of(), EtcdSecurity.NONE);
         }
 
         public static Options defaults(String scope) {
             return new Options(scope, 3, 10, 2, 3, "on", false, 10, Map.of(), Map.of());
         }
 
+        /** Agents that reach etcd with these TLS files and this user. */
+        public Options withEtcdSecurity(EtcdSecurity security) {
+            return new Options(scope, nodes, ttl, loopWait, retryTimeout, synchronousMode, synchronousModeStrict,
+                    primaryStartTimeout, parameters, tags, callbacks, security);
+        }
+
         public Options withTiming(int ttl, int loopWait, int retryTimeout) {
             return new Options(scope, nodes, ttl, loopWait, retryTimeout, synchronousMode, synchronousModeStrict,
-                    primaryStartTimeout, parameters, tags, callbacks);
+                    primaryStartTimeout, parameters, tags, callbacks, etcdSecurity);
         }
 
         public Options withSynchronousMode(String mode, boolean strict) {
             return new Options(scope, nodes, ttl, loopWait, retryTimeout, mode, strict, primaryStartTimeout, parameters,
-                    tags, callbacks);
+                    tags, callbacks, etcdSecurity);
         }
 
         public Options withNodes(int count) {
             return new Options(scope, count, ttl, loopWait, retryTimeout, synchronousMode, synchronousModeStrict,
-                    primaryStartTimeout, parameters, tags, callbacks);
+                    primaryStartTimeout, parameters, tags, callbacks, etcdSecurity);
         }
 
         public Options withTags(String node, Map<String, Object> nodeTags) {
             Map<String, Map<String, Object>> all = new LinkedHashMap<>(tags);
             all.put(node, nodeTags);
             return new Options(scope, nodes, ttl, loopWait, retryTimeout, synchronousMode, synchronousModeStrict,
-                    primaryStartTimeout, parameters, all, callbacks);
+                    primaryStartTimeout, parameters, all, callbacks, etcdSecurity);
         }
 
         public Options withCallbacks(Map<String, String> commands) {
             return new Options(scope, nodes, ttl, loopWait, retryTimeout, synchronousMode, synchronousModeStrict,
-                    primaryStartTimeout, parameters, tags, commands);
+                    primaryStartTimeout, parameters, tags, commands, etcdSecurity);
         }
     }
 

@@ -2,6 +2,7 @@ package io.pgwarden.agent.local;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import io.pgwarden.discovery.etcd.EtcdSecurity;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -17,7 +18,15 @@ final class NodeYaml {
         Map<String, Object> root = new LinkedHashMap<>();
         root.put("name", name);
         root.put("scope", options.scope());
-        root.put("etcd", Map.of("hosts", placement.etcd()));
+        Map<String, Object> etcd = new LinkedHashMap<>();
+        etcd.put("hosts", placement.etcd());
+        EtcdSecurity security = options.etcdSecurity();
+        security.cacert().ifPresent(p -> etcd.put("cacert", p.toString()));
+        security.cert().ifPresent(p -> etcd.put("cert", p.toString()));
+        security.key().ifPresent(p -> etcd.put("key", p.toString()));
+        security.username().ifPresent(u -> etcd.put("username", u));
+        security.password().ifPresent(p -> etcd.put("password", p));
+        root.put("etcd", etcd);
         root.put("ttl", options.ttl());
         root.put("loop_wait", options.loopWait());
         root.put("retry_timeout", options.retryTimeout());

@@ -291,16 +291,17 @@ class AgentConfigLoaderTest {
     }
 
     @Test
-    void etcdOverTlsIsNotSupportedYet() {
+    void etcdEndpointsShareOneProtocol() {
         refused(files.node("etcd.hosts", List.of("http://127.0.0.1:2379", "https://127.0.0.1:2379")), "etcd.hosts[1]")
-                .hasMessageContaining("https:// (TLS to etcd) is not supported yet");
+                .hasMessageContaining("all endpoints must use the same protocol");
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"127.0.0.1:2379", "http://127.0.0.1", "http://127.0.0.1:0", "http://127.0.0.1:2379/v3",
-            "http://:2379"})
+    @ValueSource(strings = {"ftp://127.0.0.1:2379", "http://127.0.0.1:0", "http://127.0.0.1:2379/v3", "http://:2379",
+            "http://127.0.0.1:70000"})
     void etcdHostIsHttpHostPort(String url) {
-        refused(files.node("etcd.hosts", List.of(url)), "etcd.hosts[0]").hasMessageContaining("must be http://host:port");
+        refused(files.node("etcd.hosts", List.of(url)), "etcd.hosts[0]")
+                .hasMessageContaining("must be http://host:port, https://host:port or host:port");
     }
 
     @Test

@@ -10,6 +10,7 @@ import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import com.fasterxml.jackson.databind.module.SimpleModule;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import io.pgwarden.discovery.etcd.EtcdConfigException;
 import io.pgwarden.discovery.etcd.EtcdSourceSettings;
 import io.pgwarden.pool.tls.ServerTlsMode;
 import io.pgwarden.router.auth.HbaRule;
@@ -90,11 +91,14 @@ public final class ConfigLoader {
         RouterConfig.Auth auth = config.auth();
         RouterConfig.Server server = config.server();
         RouterConfig.Tls tls = config.tls();
+        RouterConfig.Dcs dcs = config.dcs();
         return new RouterConfig(config.listen(), config.topology(),
                 new RouterConfig.Auth(resolve(baseDir, auth.file()), auth.hba()),
                 config.pool(), config.limits(), config.routing(),
                 new RouterConfig.Server(server.connectTimeout(), server.tls(), resolve(baseDir, server.tlsCaFile())),
-                config.dcs(), config.admin(),
+                dcs.withSecurity(dcs.protocol(), resolve(baseDir, dcs.cacert()), resolve(baseDir, dcs.cert()),
+                        resolve(baseDir, dcs.key()), dcs.username(), dcs.password()),
+                config.admin(),
                 new RouterConfig.Tls(tls.mode(), tls.primaryMode(), tls.replicaMode(), resolve(baseDir, tls.certFile()),
                         resolve(baseDir, tls.keyFile()), resolve(baseDir, tls.caFile())));
     }
@@ -115,10 +119,10 @@ public final class ConfigLoader {
         RouterConfig.Dcs dcs = config.dcs();
         if (dcs.enabled()) {
             check.that(dcs.scope() != null && !dcs.scope().isBlank(), "dcs.scope", "is required with dcs.etcd");
-            for (int i = 0; i < dcs.etcd().size(); i++) {
-                String url = dcs.etcd().get(i);
-                check.that(url.matches("http://[^/]+(:\\d+)?/?"), "dcs.etcd[" + i + "]",
-                        "must be http://host:port (TLS to etcd is not supported yet), got '" + url + "'");
+            try {
+                dcs.access(source); // endpoints, and the TLS files read and parsed now
+            } catch (EtcdConfigException e) {
+                throw new ConfigException(source + ": bad value for key 'dcs." + e.key() + "': " + e.problem());
             }
             check.positive("dcs.check_interval", dcs.checkInterval());
             check.that(dcs.isolationTimeout().compareTo(dcs.checkInterval()) > 0, "dcs.isolation_timeout",

@@ -1,5 +1,7 @@
 package io.pgwarden.router.config;
 
+import io.pgwarden.discovery.etcd.EtcdAccess;
+import io.pgwarden.discovery.etcd.EtcdSecurity;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -187,13 +189,22 @@ public record RouterConfig(Listen listen, Topology topology, Auth auth, Pool poo
 
     /**
      * The topology store: when {@code etcd} lists endpoints, the router follows the Patroni
-     * cluster {@code scope} there instead of the static {@code topology.members}.
+     * cluster {@code scope} there instead of the static {@code topology.members}. TLS and user take
+     * the keys of Patroni's {@code etcd3} section, as the agent does.
      *
+     * @param etcd             endpoints: {@code http://host:port}, {@code https://host:port} or
+     *                         {@code host:port} (then {@code protocol} says which)
      * @param isolationTimeout no successful round trip with etcd for this long = no leader
      * @param ttl              the cluster's leader TTL, to check isolationTimeout against
+     * @param protocol         {@code http} or {@code https} for bare {@code host:port} endpoints
+     * @param cacert           PEM CA certificate(s) etcd's certificate must be signed by (https)
+     * @param cert             PEM client certificate for etcd's {@code --client-cert-auth}; needs {@code key}
+     * @param key              its unencrypted PEM private key
+     * @param username         etcd user when etcd's authentication is on; needs {@code password}
      */
     public record Dcs(List<String> etcd, String namespace, String scope, Duration checkInterval,
-                      Duration isolationTimeout, Duration ttl) {
+                      Duration isolationTimeout, Duration ttl, String protocol, Path cacert, Path cert, Path key,
+                      String username, String password) {
         public Dcs {
             etcd = etcd == null ? List.of() : List.copyOf(etcd);
             namespace = Objects.requireNonNullElse(namespace, "/service/");
@@ -202,8 +213,42 @@ public record RouterConfig(Listen listen, Topology topology, Auth auth, Pool poo
             ttl = Objects.requireNonNullElse(ttl, Duration.ofSeconds(30));
         }
 
+        /** Plain etcd, no TLS files, no user. */
+        public Dcs(List<String> etcd, String namespace, String scope, Duration checkInterval,
+                   Duration isolationTimeout, Duration ttl) {
+            this(etcd, namespace, scope, checkInterval, isolationTimeout, ttl, null, null, null, null, null, null);
+        }
+
         public boolean enabled() {
             return !etcd.isEmpty();
+        }
+
+        public EtcdSecurity security() {
+            return EtcdSecurity.of(cacert, cert, key, username, password);
+        }
+
+        /**
+         * The endpoints and security as the router's (and the ctl's) etcd client takes them; errors
+         * at run time name the keys as {@code dcs.password in <source>}.
+         *
+         * @throws io.pgwarden.discovery.etcd.EtcdConfigException if a setting cannot work (the
+         *         loader has checked a loaded config already)
+         */
+        public EtcdAccess access(String source) {
+            return EtcdAccess.parse("etcd", etcd, protocol, security()).from("dcs.", source);
+        }
+
+        /** The same endpoints and settings with other TLS files and user (tests, the ctl's flags). */
+        public Dcs withSecurity(String protocol, Path cacert, Path cert, Path key, String username, String password) {
+            return new Dcs(etcd, namespace, scope, checkInterval, isolationTimeout, ttl, protocol, cacert, cert, key,
+                    username, password);
+        }
+
+        @Override
+        public String toString() {
+            return "Dcs[etcd=" + etcd + ", namespace=" + namespace + ", scope=" + scope + ", checkInterval="
+                    + checkInterval + ", isolationTimeout=" + isolationTimeout + ", ttl=" + ttl + ", protocol="
+                    + protocol + ", " + security().describe() + "]";
         }
     }
 

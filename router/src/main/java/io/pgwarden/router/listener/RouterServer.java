@@ -46,10 +46,10 @@ import io.netty.handler.ssl.SslContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import io.pgwarden.discovery.etcd.EtcdConfigException;
 import io.pgwarden.discovery.etcd.EtcdSourceSettings;
 import io.pgwarden.discovery.etcd.EtcdTopologySource;
 
-import java.net.URI;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.util.List;
@@ -99,23 +99,30 @@ public final class RouterServer implements AutoCloseable {
 
     /** Binds both ports and starts serving; fails (and cleans up) if either port is taken. */
     public static RouterServer start(RouterConfig config) throws InterruptedException {
-        return start(config, topologySource(config));
+        return start(config, topologySource(config, "config"));
     }
 
     /** As {@link #start(RouterConfig)} from a config file, which {@link #reload()} reads again. */
     public static RouterServer start(Path configFile) throws InterruptedException {
         RouterConfig config = new ConfigLoader().load(configFile);
-        return start(config, topologySource(config), configFile);
+        return start(config, topologySource(config, configFile.toString()), configFile);
     }
 
-    /** The etcd source when {@code dcs.etcd} is set, else the static topology of the config. */
-    static TopologySource topologySource(RouterConfig config) {
+    /**
+     * The etcd source when {@code dcs.etcd} is set, else the static topology of the config.
+     * {@code source} names the config file in errors about its etcd settings.
+     */
+    static TopologySource topologySource(RouterConfig config, String source) {
         RouterConfig.Dcs dcs = config.dcs();
         if (!dcs.enabled()) {
             return new StaticTopologySource(staticTopology(config.topology()));
         }
-        return new EtcdTopologySource(new EtcdSourceSettings(dcs.etcd().stream().map(URI::create).toList(),
-                dcs.namespace(), dcs.scope(), dcs.checkInterval(), dcs.isolationTimeout()));
+        try {
+            return new EtcdTopologySource(new EtcdSourceSettings(dcs.access(source), dcs.namespace(), dcs.scope(),
+                    dcs.checkInterval(), dcs.isolationTimeout()));
+        } catch (EtcdConfigException e) {
+            throw new ConfigException(source + ": bad value for key 'dcs." + e.key() + "': " + e.problem(), e);
+        }
     }
 
     /** As {@link #start(RouterConfig)}, following the given topology source instead of the config's. */
@@ -183,7 +190,7 @@ public final class RouterServer implements AutoCloseable {
             AutoCloseable switchover = () -> { };
             if (config.dcs().enabled()) {
                 String id = hostName() + "-" + config.listen().primaryPort();
-                switchover = SwitchoverParticipant.join(config.dcs().etcd(), config.dcs().namespace(), config.dcs().scope(),
+                switchover = SwitchoverParticipant.join(config.dcs().access(configFile == null ? "config" : configFile.toString()), config.dcs().namespace(), config.dcs().scope(),
                         id, "{\"primary\":\"" + hostName() + ":" + config.listen().primaryPort() + "\",\"pid\":"
                                 + ProcessHandle.current().pid() + "}",
                         config.dcs().isolationTimeout(), router, registry, pools, topology);

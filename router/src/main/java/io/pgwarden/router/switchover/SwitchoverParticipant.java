@@ -2,15 +2,15 @@ package io.pgwarden.router.switchover;
 
 import io.etcd.jetcd.Client;
 import io.pgwarden.discovery.TopologySource;
+import io.pgwarden.discovery.etcd.EtcdAccess;
+import io.pgwarden.discovery.etcd.EtcdClients;
 import io.pgwarden.discovery.drain.DrainKeys;
 import io.pgwarden.discovery.patroni.PatroniKeys;
 import io.pgwarden.pool.ServerPools;
 import io.pgwarden.router.routing.Router;
 import io.pgwarden.router.session.ClientRegistry;
 
-import java.net.URI;
 import java.time.Duration;
-import java.util.List;
 
 /** A router's membership in coordinated switchovers: its registration and its drainer, closed together. */
 public final class SwitchoverParticipant implements AutoCloseable {
@@ -31,10 +31,10 @@ public final class SwitchoverParticipant implements AutoCloseable {
      *
      * @param leaseTtl how long a dead router can hold up a switchover at most
      */
-    public static SwitchoverParticipant join(List<String> etcd, String namespace, String scope, String id,
+    public static SwitchoverParticipant join(EtcdAccess etcd, String namespace, String scope, String id,
                                              String description, Duration leaseTtl, Router router,
                                              ClientRegistry registry, ServerPools pools, TopologySource topology) {
-        Client client = Client.builder().endpoints(etcd.stream().map(URI::create).toArray(URI[]::new)).build();
+        Client client = EtcdClients.create(etcd, leaseTtl);
         RouterRegistration registration = new RouterRegistration(client, new DrainKeys(new PatroniKeys(namespace, scope)),
                 id, description, leaseTtl);
         SwitchoverDrainer drainer = new SwitchoverDrainer(router, registry, pools, registration, topology::current);
