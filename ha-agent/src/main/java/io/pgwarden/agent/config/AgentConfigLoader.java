@@ -126,8 +126,13 @@ public final class AgentConfigLoader {
         AgentConfig.Watchdog watchdog = new AgentConfig.Watchdog(watchdogMode, resolve(baseDir, wd.device()),
                 wd.safetyMargin());
 
+        AgentConfig.RestApi api = c.restapi();
+        AgentConfig.RestApi restapi = new AgentConfig.RestApi(api.listen(), api.connectAddress(), api.authentication(),
+                resolve(baseDir, api.certfile()), resolve(baseDir, api.keyfile()), api.keyfilePassword(),
+                resolve(baseDir, api.cafile()), api.verifyClient());
+
         return new AgentConfig(c.name(), c.scope(), c.namespace(), c.etcd(), c.ttl(), c.loopWait(),
-                c.retryTimeout(), postgresql, c.restapi(), c.tags(), bootstrap, watchdog);
+                c.retryTimeout(), postgresql, restapi, c.tags(), bootstrap, watchdog);
     }
 
     private static Path resolve(Path baseDir, Path file) {
