@@ -146,8 +146,12 @@ public final class RestApi implements AutoCloseable {
             public void configure(HttpsParameters params) {
                 SSLParameters parameters = context.getDefaultSSLParameters();
                 // optional: a certificate is asked for; the control endpoints then refuse requests without one.
-                parameters.setWantClientAuth(tls.verifyClient() == TlsFiles.VerifyClient.OPTIONAL);
-                parameters.setNeedClientAuth(tls.verifyClient() == TlsFiles.VerifyClient.REQUIRED);
+                // Each setter clears the other: set only the one that applies.
+                if (tls.verifyClient() == TlsFiles.VerifyClient.OPTIONAL) {
+                    parameters.setWantClientAuth(true);
+                } else if (tls.verifyClient() == TlsFiles.VerifyClient.REQUIRED) {
+                    parameters.setNeedClientAuth(true);
+                }
                 params.setSSLParameters(parameters);
             }
         };
