@@ -56,6 +56,7 @@ public final class ControlExecutor {
 
     /** On the loop's thread, before each cycle: what the REST API asked for, then a scheduled restart that is due. */
     public void beforeCycle() {
+        settle(status.get());
         pending.runAll(this::execute);
         NodeStatus s = status.get();
         if (s.paused()) {
@@ -75,18 +76,19 @@ public final class ControlExecutor {
 
     /** The snapshot as the REST API shows it: in the middle of a restart or a reinitialization, says so. */
     public NodeStatus overlay(NodeStatus snapshot) {
+        InProgress current = settle(snapshot);
+        return current == null ? snapshot : snapshot.toBuilder().state(current.state()).build();
+    }
+
+    /** What is still in progress, once a reinitialized node runs again (seen in a snapshot taken since). */
+    private InProgress settle(NodeStatus snapshot) {
         InProgress current = inProgress.get();
-        if (current == null) {
-            return snapshot;
+        if (current != null && snapshot.takenAt() != null && snapshot.takenAt().isAfter(current.since())
+                && NodeStatus.RUNNING.equals(snapshot.state()) && !NodeStatus.UNINITIALIZED.equals(snapshot.role())) {
+            inProgress.compareAndSet(current, null);
+            return null;
         }
-        boolean newer = snapshot.takenAt() != null && snapshot.takenAt().isAfter(current.since());
-        boolean done = "restarting".equals(current.state())
-                || NodeStatus.RUNNING.equals(snapshot.state()) && !NodeStatus.UNINITIALIZED.equals(snapshot.role());
-        if (newer && done) {
-            inProgress.compareAndSet(current, null); // a cycle after it ended has published what became of it
-            return snapshot;
-        }
-        return snapshot.toBuilder().state(current.state()).build();
+        return current;
     }
 
     ControlResult execute(ControlRequest request) {
@@ -119,7 +121,8 @@ public final class ControlExecutor {
             return ControlResult.text(503, "restart conditions are not satisfied");
         }
         Duration startTimeout = request.timeout().orElse(defaultStartTimeout);
-        inProgress.set(new InProgress("restarting", clock.instant()));
+        InProgress restarting = new InProgress("restarting", clock.instant());
+        inProgress.set(restarting);
         LOG.info("Restarting PostgreSQL ({}, start timeout {} s)", role, startTimeout.toSeconds());
         try {
             postgres.stop(StopMode.FAST, STOP_TIMEOUT);
@@ -130,6 +133,8 @@ public final class ControlExecutor {
             // The loop takes it from here: a key holder's crashed primary is started again or given up.
             LOG.warn("Restart failed: {}", e.getMessage());
             return ControlResult.text(503, "restart failed");
+        } finally {
+            inProgress.compareAndSet(restarting, null); // done either way: the next snapshot shows the outcome
         }
     }
 
