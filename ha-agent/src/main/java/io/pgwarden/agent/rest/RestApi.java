@@ -40,8 +40,10 @@ import java.util.function.Supplier;
 /**
  * The agent's HTTP API on Patroni's paths and status codes (see docs/agent-rest.md). GET answers with
  * a body; HEAD and OPTIONS (HAProxy's {@code option httpchk OPTIONS /primary}) with the same status code
- * and no body. Every answer comes from the snapshot {@code status} returns, which must not block: a
- * request never waits on etcd or PostgreSQL, so a stuck store cannot make health checks time out.
+ * and no body. Those answers come from the snapshot {@code status} returns, which must not block: they
+ * never wait on etcd or PostgreSQL, so a stuck store cannot make health checks time out. POST, PUT,
+ * PATCH and DELETE go to the {@link ControlApi}, which may wait; they need its user when it has one,
+ * and run a few at a time so health checks always find a thread. HTTPS with {@link TlsFiles}.
  */
 public final class RestApi implements AutoCloseable {
 
