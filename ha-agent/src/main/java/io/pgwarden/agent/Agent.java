@@ -79,6 +79,7 @@ public final class Agent implements AutoCloseable {
     private final PostgresServer postgres;
     private final PeerClient peers;
     private final AgentEvents events;
+    private final Runnable beforeCycle;
     private final HaDecider decider = new HaDecider();
     private final PatroniJson json = new PatroniJson();
     private final LeaseKeeper leaseKeeper;
@@ -117,6 +118,16 @@ public final class Agent implements AutoCloseable {
     private String standbyNames; // what this agent last set synchronous_standby_names to
 
     public Agent(AgentConfig config, EtcdDcs dcs, PostgresServer postgres, Watchdog watchdog, AgentEvents events) {
+        this(config, dcs, postgres, watchdog, events, () -> { });
+    }
+
+    /**
+     * @param beforeCycle runs on the loop's thread before each cycle: control requests from the REST API
+     *                    (restart, reinitialize), which must not race the loop for PostgreSQL
+     */
+    public Agent(AgentConfig config, EtcdDcs dcs, PostgresServer postgres, Watchdog watchdog, AgentEvents events,
+                 Runnable beforeCycle) {
+        this.beforeCycle = Objects.requireNonNull(beforeCycle, "beforeCycle");
         this.config = Objects.requireNonNull(config, "config");
         this.watchdog = watchdog;
         this.dcs = dcs;
@@ -125,7 +136,8 @@ public final class Agent implements AutoCloseable {
         this.timing = Timing.ofSeconds(config.ttl(), config.loopWait(), config.retryTimeout());
         this.callbacks = Callbacks.of(config.postgresql().callbacks().byKey(), config.scope(),
                 Duration.ofSeconds(config.postgresql().callbackTimeout()));
-        this.peers = new PeerClient(Duration.ofMillis(Math.min(2000, timing.retryTimeout().toMillis())));
+        this.peers = new PeerClient(Duration.ofMillis(Math.min(2000, timing.retryTimeout().toMillis())),
+                config.restapi().tlsFiles());
         this.leaseKeeper = new LeaseKeeper(dcs, () -> timing.loopWait().dividedBy(2), this::wake, events::leaseRenewed);
         this.fence = new Fence(postgres, () -> runsAsPrimary, leaseKeeper::sinceRenewal, () -> timing.renewDeadline(),
                 () -> {
@@ -160,6 +172,7 @@ public final class Agent implements AutoCloseable {
         while (!stopping) {
             long started = System.nanoTime();
             try {
+                beforeCycle.run();
                 cycle();
             } catch (RuntimeException e) {
                 LOG.error("HA loop failed; trying again", e);

@@ -8,6 +8,15 @@ import io.pgwarden.agent.config.AgentConfig;
 import io.pgwarden.agent.config.AgentConfigException;
 import io.pgwarden.agent.config.AgentConfigLoader;
 import io.pgwarden.agent.config.HostPort;
+import io.pgwarden.agent.control.ConfigEditor;
+import io.pgwarden.agent.control.ConfigReloader;
+import io.pgwarden.agent.control.ControlEndpoints;
+import io.pgwarden.agent.control.ControlExecutor;
+import io.pgwarden.agent.control.EtcdConfigStore;
+import io.pgwarden.agent.control.PendingRequests;
+import io.pgwarden.agent.control.RestartSchedule;
+import io.pgwarden.agent.loop.Timing;
+import java.time.Clock;
 import io.pgwarden.agent.dcs.EtcdDcs;
 import io.pgwarden.agent.postgres.PostgresServer;
 import io.pgwarden.agent.rest.AgentMetrics;
@@ -55,7 +64,7 @@ public final class AgentMain {
             System.err.println("pgwarden agent: " + e.getMessage());
             return 2;
         }
-        return run(config, configFile.toString());
+        return run(config, configFile);
     }
 
     private static AgentEvents events(AgentMetrics metrics) {
@@ -97,11 +106,17 @@ public final class AgentMain {
     }
 
     public static int run(AgentConfig config) {
-        return run(config, "the agent's config");
+        return run(config, null);
     }
 
-    /** Runs the agent; {@code source} names the config file in errors about its settings. */
-    public static int run(AgentConfig config, String source) {
+    /**
+     * Runs the agent.
+     *
+     * @param configFile re-read on {@code POST /reload}, and named in errors about its settings; null when
+     *                   the config did not come from a file
+     */
+    public static int run(AgentConfig config, Path configFile) {
+        String source = configFile == null ? "the agent's config" : configFile.toString();
         EtcdDcs dcs;
         try {
             dcs = new EtcdDcs(config.etcd().access(source), new PatroniKeys(config.namespace(), config.scope()),
@@ -113,18 +128,43 @@ public final class AgentMain {
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         registry.config().commonTags("scope", config.scope(), "member", config.name());
         AtomicReference<Agent> agentRef = new AtomicReference<>();
-        Supplier<NodeStatus> status = () -> agentRef.get() == null
+        Supplier<NodeStatus> snapshot = () -> agentRef.get() == null
                 ? NodeStatus.starting(config.name(), config.scope(), Agent.VERSION) : agentRef.get().status();
+        PostgresServer postgres = new PostgresServer(config.postgresql(), config.name());
+        PendingRequests pending = new PendingRequests(() -> {
+            Agent a = agentRef.get();
+            if (a != null) {
+                a.wake();
+            }
+        });
+        Supplier<Timing> timing = () -> agentRef.get() == null
+                ? Timing.ofSeconds(config.ttl(), config.loopWait(), config.retryTimeout()) : agentRef.get().timing();
+        Duration startTimeout = Duration.ofSeconds(Math.max(30, config.postgresql().primaryStartTimeout()));
+        RestartSchedule schedule = new RestartSchedule();
+        ControlExecutor executor = new ControlExecutor(postgres, snapshot, timing, pending, schedule, startTimeout,
+                Clock.systemUTC());
+        Supplier<NodeStatus> status = () -> executor.overlay(snapshot.get());
         AgentMetrics metrics = new AgentMetrics(registry, status);
-        Agent agent = new Agent(config, dcs, new PostgresServer(config.postgresql(), config.name()),
-                new Watchdog(config.watchdog()), events(metrics));
+        Agent agent = new Agent(config, dcs, postgres, new Watchdog(config.watchdog()), events(metrics),
+                executor::beforeCycle);
         agentRef.set(agent);
+        AtomicReference<ControlEndpoints> endpoints = new AtomicReference<>();
+        ConfigReloader reloader = configFile == null ? null : new ConfigReloader(configFile, config,
+                new AgentConfigLoader(), pending, postgres, auth -> endpoints.get().authentication(auth));
+        endpoints.set(new ControlEndpoints(new ConfigEditor(new EtcdConfigStore(dcs), agent::wake), pending, schedule,
+                status, timing, () -> {
+                    if (reloader == null) {
+                        LOG.warn("Reload requested, but this agent was not started from a file");
+                    } else {
+                        reloader.reload();
+                    }
+                }, startTimeout, ConfigReloader.authentication(config), Clock.systemUTC(),
+                new SwitchoverRequests(dcs, new PeerClient(Duration.ofSeconds(2), config.restapi().tlsFiles()),
+                        Clock.systemUTC(), Duration.ofSeconds(config.ttl() + 2L * config.retryTimeout() + 10))));
         RestApi rest;
         try {
-            SwitchoverRequests switchovers = new SwitchoverRequests(dcs, new PeerClient(Duration.ofSeconds(2)),
-                    Clock.systemUTC(), Duration.ofSeconds(config.ttl() + 2L * config.retryTimeout() + 10));
             rest = RestApi.start(HostPort.host(config.restapi().listen()), HostPort.port(config.restapi().listen()),
-                    status, registry, Clock.systemUTC(), List.of(switchovers));
+                    config.restapi().tlsFiles(), status, registry, Clock.systemUTC(), endpoints.get());
         } catch (RuntimeException e) {
             System.err.println("pgwarden agent: cannot serve the REST API on " + config.restapi().listen() + ": " + e.getMessage());
             dcs.close();

@@ -23,8 +23,15 @@ public final class PeerClient {
     private final ObjectMapper mapper = new ObjectMapper();
 
     public PeerClient(Duration timeout) {
+        this(timeout, java.util.Optional.empty());
+    }
+
+    /** With TLS files, peers on https:// are trusted by their CA and shown this node's certificate, as Patroni does. */
+    public PeerClient(Duration timeout, java.util.Optional<io.pgwarden.agent.tls.TlsFiles> tls) {
         this.timeout = timeout;
-        this.http = HttpClient.newBuilder().connectTimeout(timeout).build();
+        HttpClient.Builder builder = HttpClient.newBuilder().connectTimeout(timeout);
+        tls.ifPresent(files -> builder.sslContext(files.clientContext()));
+        this.http = builder.build();
     }
 
     public List<PeerReport> ask(Map<String, MemberData> members) {

@@ -31,7 +31,7 @@ public record AgentConfig(String name, String scope, String namespace, @JsonAlia
         retryTimeout = Objects.requireNonNullElse(retryTimeout, 10);
         postgresql = Objects.requireNonNullElseGet(postgresql,
                 () -> new Postgresql(null, null, null, null, null, null, null, null, null, null, null, null, null, null));
-        restapi = Objects.requireNonNullElseGet(restapi, () -> new RestApi(null, null));
+        restapi = Objects.requireNonNullElseGet(restapi, () -> new RestApi(null, null, null, null, null, null, null, null));
         tags = Objects.requireNonNullElseGet(tags, () -> new Tags(null, null, null, null, null));
         bootstrap = Objects.requireNonNullElseGet(bootstrap, () -> new Bootstrap(null, null));
         watchdog = Objects.requireNonNullElseGet(watchdog, () -> new Watchdog(null, null, null));
@@ -179,20 +179,45 @@ public record AgentConfig(String name, String scope, String namespace, @JsonAlia
     }
 
     /**
-     * The Patroni-compatible REST API.
+     * The Patroni-compatible REST API, with Patroni's key names.
      *
-     * @param listen         {@code host:port} to bind
-     * @param connectAddress {@code host:port} others reach it at (api_url); default {@code listen}
+     * @param listen          {@code host:port} to bind
+     * @param connectAddress  {@code host:port} others reach it at (api_url); default {@code listen}
+     * @param authentication  basic-auth user for the control endpoints (every POST, PUT, PATCH, DELETE);
+     *                        null: they are open, as in Patroni
+     * @param certfile        PEM certificate (the server's first, then its chain): serve HTTPS; null: HTTP
+     * @param keyfile         PEM private key; default: the key in {@code certfile}
+     * @param keyfilePassword the key's password, when it is encrypted
+     * @param cafile          PEM CA certificates client certificates must chain to (and peers' for the
+     *                        agent's own requests)
+     * @param verifyClient    {@code none} (default), {@code optional} or {@code required}: client certificates
      */
-    public record RestApi(String listen, String connectAddress) {
+    public record RestApi(String listen, String connectAddress, User authentication, Path certfile, Path keyfile,
+                          String keyfilePassword, Path cafile, String verifyClient) {
         public RestApi {
             listen = Objects.requireNonNullElse(listen, "127.0.0.1:8008");
             connectAddress = Objects.requireNonNullElse(connectAddress, listen);
+            verifyClient = Objects.requireNonNullElse(verifyClient, "none");
         }
 
-        /** {@code http://<connect_address>/patroni}, what Patroni writes as {@code api_url}. */
+        public RestApi(String listen, String connectAddress) {
+            this(listen, connectAddress, null, null, null, null, null, null);
+        }
+
+        /** Whether it serves HTTPS. */
+        public boolean tls() {
+            return certfile != null;
+        }
+
+        /** The TLS files, when it serves HTTPS. */
+        public java.util.Optional<io.pgwarden.agent.tls.TlsFiles> tlsFiles() {
+            return tls() ? java.util.Optional.of(new io.pgwarden.agent.tls.TlsFiles(certfile, keyfile, keyfilePassword,
+                    cafile, io.pgwarden.agent.tls.TlsFiles.VerifyClient.parse(verifyClient))) : java.util.Optional.empty();
+        }
+
+        /** {@code http(s)://<connect_address>/patroni}, what Patroni writes as {@code api_url}. */
         public String apiUrl() {
-            return "http://" + connectAddress + "/patroni";
+            return (tls() ? "https://" : "http://") + connectAddress + "/patroni";
         }
     }
 

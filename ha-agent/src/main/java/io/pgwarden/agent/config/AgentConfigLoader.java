@@ -129,9 +129,13 @@ public final class AgentConfigLoader {
         AgentConfig.Etcd e = c.etcd();
         AgentConfig.Etcd etcd = new AgentConfig.Etcd(e.hosts(), e.protocol(), resolve(baseDir, e.cacert()),
                 resolve(baseDir, e.cert()), resolve(baseDir, e.key()), e.username(), e.password());
+        AgentConfig.RestApi api = c.restapi();
+        AgentConfig.RestApi restapi = new AgentConfig.RestApi(api.listen(), api.connectAddress(), api.authentication(),
+                resolve(baseDir, api.certfile()), resolve(baseDir, api.keyfile()), api.keyfilePassword(),
+                resolve(baseDir, api.cafile()), api.verifyClient());
 
         return new AgentConfig(c.name(), c.scope(), c.namespace(), etcd, c.ttl(), c.loopWait(),
-                c.retryTimeout(), postgresql, c.restapi(), c.tags(), bootstrap, watchdog);
+                c.retryTimeout(), postgresql, restapi, c.tags(), bootstrap, watchdog);
     }
 
     private static Path resolve(Path baseDir, Path file) {

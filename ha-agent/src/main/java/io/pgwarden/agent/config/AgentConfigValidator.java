@@ -1,8 +1,12 @@
 package io.pgwarden.agent.config;
 
 import io.pgwarden.discovery.etcd.EtcdConfigException;
+import io.pgwarden.agent.tls.PemFiles;
+import io.pgwarden.agent.tls.TlsFiles;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.PrivateKey;
+import java.security.cert.X509Certificate;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -148,6 +152,58 @@ final class AgentConfigValidator {
     private void restapi(AgentConfig.RestApi api) {
         hostPort(api.listen(), "restapi.listen");
         reachable(api.connectAddress(), "restapi.connect_address");
+        if (api.authentication() != null) {
+            check.that(!api.authentication().username().isBlank(), "restapi.authentication.username", "must not be empty");
+            check.that(!api.authentication().password().isEmpty(), "restapi.authentication.password",
+                    "must not be empty (without authentication, leave out restapi.authentication)");
+        }
+        try {
+            TlsFiles.VerifyClient.parse(api.verifyClient());
+        } catch (IllegalArgumentException e) {
+            throw check.fail("restapi.verify_client", e.getMessage());
+        }
+        if (!api.tls()) {
+            for (String key : new String[] {"keyfile", "keyfile_password", "cafile"}) {
+                Object value = switch (key) {
+                    case "keyfile" -> api.keyfile();
+                    case "keyfile_password" -> api.keyfilePassword();
+                    default -> api.cafile();
+                };
+                check.that(value == null, "restapi." + key, "needs restapi.certfile (TLS is on only with a certificate)");
+            }
+            check.that(api.verifyClient().equalsIgnoreCase("none"), "restapi.verify_client",
+                    "needs restapi.certfile (TLS is on only with a certificate)");
+            return;
+        }
+        tls(api);
+    }
+
+    /** Reads every TLS file now, so a bad one stops the agent at start with its key named. */
+    private void tls(AgentConfig.RestApi api) {
+        List<X509Certificate> chain;
+        try {
+            chain = PemFiles.certificates(api.certfile());
+        } catch (IllegalArgumentException e) {
+            throw check.fail("restapi.certfile", e.getMessage());
+        }
+        String keyKey = api.keyfile() != null ? "restapi.keyfile" : "restapi.certfile";
+        PrivateKey key;
+        try {
+            key = PemFiles.privateKey(api.keyfile() != null ? api.keyfile() : api.certfile(), api.keyfilePassword());
+        } catch (IllegalArgumentException e) {
+            throw check.fail(keyKey, e.getMessage() + (api.keyfile() == null ? " (set restapi.keyfile)" : ""));
+        }
+        check.that(TlsFiles.keyMatches(key, chain.get(0)), keyKey,
+                () -> "the key does not belong to the certificate in " + api.certfile());
+        if (api.cafile() != null) {
+            try {
+                PemFiles.certificates(api.cafile());
+            } catch (IllegalArgumentException e) {
+                throw check.fail("restapi.cafile", e.getMessage());
+            }
+        }
+        check.that(api.cafile() != null || api.verifyClient().equalsIgnoreCase("none"), "restapi.verify_client",
+                "needs restapi.cafile, the CA client certificates must chain to");
     }
 
     private void hostPort(String value, String key) {

@@ -214,6 +214,26 @@ public final class EtcdDcs implements AutoCloseable {
                 .commit(), "write " + key).isSucceeded();
     }
 
+    /** A key's value and modification revision, for a compare-and-swap ({@link #putIfModRevision}). */
+    public record VersionedValue(String value, long modRevision) {
+    }
+
+    /** A linearizable read of one key. */
+    public java.util.Optional<VersionedValue> getVersioned(String key) {
+        GetResponse response = await(client.getKVClient().get(bytes(key)), "read " + key);
+        return response.getKvs().stream().findFirst()
+                .map(kv -> new VersionedValue(text(kv.getValue()), kv.getModRevision()));
+    }
+
+    /** Writes a key only if nobody wrote it since {@code modRevision}; false if someone did. */
+    public boolean putIfModRevision(String key, String value, long modRevision) {
+        ByteSequence k = bytes(key);
+        return await(client.getKVClient().txn()
+                .If(new Cmp(k, Cmp.Op.EQUAL, CmpTarget.modRevision(modRevision)))
+                .Then(Op.put(k, bytes(value), PutOption.DEFAULT))
+                .commit(), "write " + key).isSucceeded();
+    }
+
     public void delete(String key) {
         await(client.getKVClient().delete(bytes(key)), "delete " + key);
     }

@@ -6,7 +6,6 @@ import io.pgwarden.agent.PeerClient;
 import io.pgwarden.agent.dcs.DcsException;
 import io.pgwarden.agent.dcs.EtcdDcs;
 import io.pgwarden.agent.loop.PeerReport;
-import io.pgwarden.agent.rest.ControlEndpoint;
 import io.pgwarden.discovery.patroni.Failover;
 import io.pgwarden.discovery.patroni.MemberData;
 import io.pgwarden.discovery.patroni.PatroniCluster;
@@ -28,7 +27,7 @@ import java.util.Optional;
  * {@code failover} key, and (unless scheduled) followed until the leader changes or the request is
  * cleared. The leader's loop carries it out; this only asks and reports.
  */
-public final class SwitchoverRequests implements ControlEndpoint {
+public final class SwitchoverRequests {
 
     private static final Logger LOG = LoggerFactory.getLogger(SwitchoverRequests.class);
     private static final long POLL_MILLIS = 20;
@@ -48,13 +47,11 @@ public final class SwitchoverRequests implements ControlEndpoint {
         this.resultTimeout = resultTimeout;
     }
 
-    @Override
-    public boolean serves(String method, String path) {
-        return method.equals("POST") && (path.equals("/switchover") || path.equals("/failover"))
-                || method.equals("DELETE") && path.equals("/switchover");
+    /** Patroni answers these with plain text. */
+    public record Answer(int code, String text) {
     }
 
-    @Override
+    /** {@code POST /switchover}, {@code POST /failover} or {@code DELETE /switchover}; may block until done. */
     public Answer answer(String method, String path, String body) {
         try {
             if (method.equals("DELETE")) {

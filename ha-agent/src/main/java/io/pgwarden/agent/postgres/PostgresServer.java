@@ -56,6 +56,7 @@ public final class PostgresServer {
     private final Object lock = new Object();
     private volatile Map<String, Object> clusterParameters = Map.of();
     private volatile boolean stoppedByAgent;
+    private volatile Map<String, Object> nodeParameters; // postgresql.parameters; replaced on a reload of the file
 
     public PostgresServer(AgentConfig.Postgresql config, String memberName) {
         this(config, memberName, OsUser.forAgent(config.osUser()));
@@ -63,6 +64,7 @@ public final class PostgresServer {
 
     PostgresServer(AgentConfig.Postgresql config, String memberName, OsUser user) {
         this.config = Objects.requireNonNull(config, "config");
+        this.nodeParameters = config.parameters();
         this.memberName = Objects.requireNonNull(memberName, "memberName");
         Path dir = Objects.requireNonNull(config.dataDir(), "postgresql.data_dir");
         this.dataDir = new DataDirectory(dir, memberName, user);
@@ -317,12 +319,25 @@ public final class PostgresServer {
         }
     }
 
+    /**
+     * Replaces this node's own settings ({@code postgresql.parameters}, re-read from the agent's file) and,
+     * once there is a data directory, rewrites the configuration; a running server needs {@link #reload()}.
+     */
+    public void setNodeParameters(Map<String, Object> parameters) {
+        synchronized (lock) {
+            this.nodeParameters = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(parameters));
+            if (hasDataDirectory()) {
+                writeConfiguration();
+            }
+        }
+    }
+
     private void writeConfiguration() {
         if (!hasDataDirectory()) {
             throw new PostgresException("cannot configure " + dataDir + ": no cluster there yet");
         }
         Map<String, Object> settings = ServerSettings.merge(config.host(), config.port(), clusterParameters,
-                config.parameters());
+                nodeParameters);
         dataDir.write(dataDir.file(DataDirectory.AGENT_CONF), renderAgentConf(settings));
         dataDir.write(dataDir.file("pg_hba.conf"), renderHba(config.pgHba()));
         dataDir.ensureIncluded();

@@ -5,6 +5,15 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import com.sun.net.httpserver.HttpsConfigurator;
+import com.sun.net.httpserver.HttpsExchange;
+import com.sun.net.httpserver.HttpsParameters;
+import com.sun.net.httpserver.HttpsServer;
+import io.pgwarden.agent.tls.TlsFiles;
+import java.util.concurrent.Semaphore;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLParameters;
+import javax.net.ssl.SSLPeerUnverifiedException;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.pgwarden.discovery.patroni.PatroniCluster;
 import io.pgwarden.discovery.patroni.PatroniJson;
@@ -31,15 +40,23 @@ import java.util.function.Supplier;
 /**
  * The agent's HTTP API on Patroni's paths and status codes (see docs/agent-rest.md). GET answers with
  * a body; HEAD and OPTIONS (HAProxy's {@code option httpchk OPTIONS /primary}) with the same status code
- * and no body. Every answer comes from the snapshot {@code status} returns, which must not block: a
- * request never waits on etcd or PostgreSQL, so a stuck store cannot make health checks time out.
+ * and no body. Those answers come from the snapshot {@code status} returns, which must not block: they
+ * never wait on etcd or PostgreSQL, so a stuck store cannot make health checks time out. POST, PUT,
+ * PATCH and DELETE go to the {@link ControlApi}, which may wait; they need its user when it has one,
+ * and run a few at a time so health checks always find a thread. HTTPS with {@link TlsFiles}.
  */
 public final class RestApi implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(RestApi.class);
 
     /** A few threads suffice: every answer is computed from memory in microseconds. */
-    private static final int THREADS = 4;
+    private static final int THREADS = 8;
+    /**
+     * Control requests may wait for etcd or the HA loop; at most this many at once, so health checks
+     * always find a free thread.
+     */
+    private static final int CONTROL_PERMITS = 3;
+    private static final int MAX_BODY = 1 << 20;
     private static final String JSON = "application/json";
     private static final String PROMETHEUS_TEXT = "text/plain; version=0.0.4; charset=utf-8";
 
@@ -48,20 +65,23 @@ public final class RestApi implements AutoCloseable {
     private final Supplier<NodeStatus> status;
     private final PrometheusMeterRegistry registry;
     private final Clock clock;
-    private final List<ControlEndpoint> controls;
     private final ObjectMapper mapper = JsonMapper.builder().build();
     private final PatroniJson patroniJson = new PatroniJson();
     private final StatusJson statusJson = new StatusJson(mapper);
     private final ClusterJson clusterJson = new ClusterJson(mapper);
+    private final ControlApi control; // null: control endpoints are not served
+    private final TlsFiles.VerifyClient verifyClient;
+    private final Semaphore controlPermits = new Semaphore(CONTROL_PERMITS);
 
     private RestApi(HttpServer server, ExecutorService executor, Supplier<NodeStatus> status,
-                    PrometheusMeterRegistry registry, Clock clock, List<ControlEndpoint> controls) {
+                    PrometheusMeterRegistry registry, Clock clock, ControlApi control, TlsFiles.VerifyClient verifyClient) {
         this.server = server;
-        this.controls = List.copyOf(controls);
         this.executor = executor;
         this.status = status;
         this.registry = registry;
         this.clock = clock;
+        this.control = control;
+        this.verifyClient = verifyClient;
     }
 
     /**
@@ -80,28 +100,63 @@ public final class RestApi implements AutoCloseable {
     /** As {@link #start(String, int, Supplier, PrometheusMeterRegistry)}, with the clock {@code /liveness} reads. */
     public static RestApi start(String host, int port, Supplier<NodeStatus> status, PrometheusMeterRegistry registry,
                                 Clock clock) {
-        return start(host, port, status, registry, clock, List.of());
+        return start(host, port, Optional.empty(), status, registry, clock, null);
     }
 
-    /** As {@link #start(String, int, Supplier, PrometheusMeterRegistry, Clock)}, serving {@code controls} too. */
-    public static RestApi start(String host, int port, Supplier<NodeStatus> status, PrometheusMeterRegistry registry,
-                                Clock clock, List<ControlEndpoint> controls) {
+    /**
+     * Binds and starts serving, with the control endpoints and, with {@code tls}, over HTTPS.
+     *
+     * @param tls     certificate, key and client-certificate rules; empty for plain HTTP
+     * @param control answers POST, PUT, PATCH and DELETE once they passed its authentication; null: 405
+     * @throws UncheckedIOException     if the address cannot be bound
+     * @throws IllegalArgumentException if the TLS files cannot be used
+     */
+    public static RestApi start(String host, int port, Optional<TlsFiles> tls, Supplier<NodeStatus> status,
+                                PrometheusMeterRegistry registry, Clock clock, ControlApi control) {
         Objects.requireNonNull(status, "status");
         Objects.requireNonNull(registry, "registry");
         Objects.requireNonNull(clock, "clock");
         HttpServer server;
         try {
-            server = HttpServer.create(new InetSocketAddress(host, port), 0);
+            InetSocketAddress address = new InetSocketAddress(host, port);
+            if (tls.isPresent()) {
+                HttpsServer https = HttpsServer.create(address, 0);
+                https.setHttpsConfigurator(configurator(tls.get()));
+                server = https;
+            } else {
+                server = HttpServer.create(address, 0);
+            }
         } catch (IOException e) {
             throw new UncheckedIOException("cannot listen on " + host + ":" + port, e);
         }
         ExecutorService executor = Executors.newFixedThreadPool(THREADS, threads());
-        RestApi api = new RestApi(server, executor, status, registry, clock, controls);
+        RestApi api = new RestApi(server, executor, status, registry, clock, control,
+                tls.map(TlsFiles::verifyClient).orElse(TlsFiles.VerifyClient.NONE));
         server.createContext("/", api::handle);
         server.setExecutor(executor);
         server.start();
-        log.info("REST API listening on {}:{}", host, api.port());
+        log.info("REST API listening on {}://{}:{}{}", tls.isPresent() ? "https" : "http", host, api.port(),
+                control == null ? "" : control.authentication().isPresent()
+                        ? ", control endpoints with basic authentication" : ", control endpoints open");
         return api;
+    }
+
+    private static HttpsConfigurator configurator(TlsFiles tls) {
+        SSLContext context = tls.serverContext();
+        return new HttpsConfigurator(context) {
+            @Override
+            public void configure(HttpsParameters params) {
+                SSLParameters parameters = context.getDefaultSSLParameters();
+                // optional: a certificate is asked for; the control endpoints then refuse requests without one.
+                // Each setter clears the other: set only the one that applies.
+                if (tls.verifyClient() == TlsFiles.VerifyClient.OPTIONAL) {
+                    parameters.setWantClientAuth(true);
+                } else if (tls.verifyClient() == TlsFiles.VerifyClient.REQUIRED) {
+                    parameters.setNeedClientAuth(true);
+                }
+                params.setSSLParameters(parameters);
+            }
+        };
     }
 
     /** The port it listens on (the one picked when started with 0). */
@@ -126,15 +181,11 @@ public final class RestApi implements AutoCloseable {
     private void handle(HttpExchange exchange) {
         try (exchange) {
             String method = exchange.getRequestMethod();
-            String controlPath = path(exchange.getRequestURI().getRawPath());
-            Optional<ControlEndpoint> control = controls.stream().filter(c -> c.serves(method, controlPath)).findFirst();
-            if (control.isPresent()) {
-                String body = new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
-                ControlEndpoint.Answer answer = control.get().answer(method, controlPath, body);
-                send(exchange, Response.text(answer.code(), answer.text() + "\n"), true);
+            boolean withBody = method.equals("GET");
+            if (control != null && CONTROL_METHODS.contains(method)) {
+                send(exchange, control(exchange, method), true);
                 return;
             }
-            boolean withBody = method.equals("GET");
             if (!withBody && !method.equals("HEAD") && !method.equals("OPTIONS")) {
                 exchange.getResponseHeaders().set("Allow", "GET, HEAD, OPTIONS");
                 send(exchange, Response.text(405, "method not allowed\n"), true);
@@ -153,6 +204,52 @@ public final class RestApi implements AutoCloseable {
             send(exchange, response, withBody);
         } catch (IOException e) {
             log.debug("REST API could not answer {}: {}", exchange.getRemoteAddress(), e.toString());
+        }
+    }
+
+    private static final java.util.Set<String> CONTROL_METHODS = java.util.Set.of("POST", "PUT", "PATCH", "DELETE");
+
+    /** Patroni's order: client certificate, then the user; then the endpoint, a few at a time. */
+    private Response control(HttpExchange exchange, String method) throws IOException {
+        if (verifyClient != TlsFiles.VerifyClient.NONE && !hasClientCertificate(exchange)) {
+            return Response.text(403, "client certificate required");
+        }
+        Optional<String> refusal = control.authentication()
+                .flatMap(auth -> auth.refusal(exchange.getRequestHeaders().getFirst("Authorization")));
+        if (refusal.isPresent()) {
+            log.info("REST API refused {} {} from {}: {}", method, exchange.getRequestURI().getRawPath(),
+                    exchange.getRemoteAddress().getAddress().getHostAddress(), refusal.get());
+            exchange.getResponseHeaders().set("WWW-Authenticate", "Basic realm=\"" + BasicAuth.REALM + "\"");
+            return Response.text(401, refusal.get());
+        }
+        byte[] body = exchange.getRequestBody().readNBytes(MAX_BODY + 1);
+        if (body.length > MAX_BODY) {
+            return Response.text(413, "the body is larger than " + MAX_BODY + " bytes");
+        }
+        if (!controlPermits.tryAcquire()) {
+            return Response.text(503, "too many control requests at once on this node; try again");
+        }
+        try {
+            String path = path(exchange.getRequestURI().getRawPath());
+            log.info("REST API: {} {} from {}", method, path, exchange.getRemoteAddress().getAddress().getHostAddress());
+            ControlApi.Reply reply = control.handle(method, path, new String(body, StandardCharsets.UTF_8));
+            return reply.json() ? Response.json(reply.code(), reply.body()) : Response.text(reply.code(), reply.body());
+        } catch (RuntimeException e) {
+            log.warn("REST API failed on {} {}", method, exchange.getRequestURI(), e);
+            return Response.text(500, "internal error");
+        } finally {
+            controlPermits.release();
+        }
+    }
+
+    private static boolean hasClientCertificate(HttpExchange exchange) {
+        if (!(exchange instanceof HttpsExchange https)) {
+            return false;
+        }
+        try {
+            return https.getSSLSession().getPeerCertificates().length > 0;
+        } catch (SSLPeerUnverifiedException e) {
+            return false;
         }
     }
 
