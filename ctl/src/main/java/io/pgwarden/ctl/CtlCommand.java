@@ -54,11 +54,11 @@ public final class CtlCommand {
             description = "etcd endpoints, http://host:port (several: repeat or separate with commas)")
     List<String> etcd;
 
-    @Option(names = {"-n", "--namespace"}, scope = ScopeType.INHERIT, paramLabel = "PREFIX",
+    @Option(names = "--namespace", scope = ScopeType.INHERIT, paramLabel = "PREFIX",
             description = "Patroni's namespace (default /service/)")
     String namespace;
 
-    @Option(names = {"-s", "--scope"}, scope = ScopeType.INHERIT, paramLabel = "NAME",
+    @Option(names = "--scope", scope = ScopeType.INHERIT, paramLabel = "NAME",
             description = "the cluster's name (Patroni's scope)")
     String scope;
 

@@ -61,7 +61,8 @@ public final class ConfigDocument {
     }
 
     /**
-     * One YAML value as {@code --set} takes it: {@code 5} a number, {@code true} a boolean, {@code null},
+     * One YAML value as {@code --set} takes it (YAML 1.1, as patronictl reads it): {@code 5} a number,
+     * {@code true} (also {@code on}, {@code yes}) a boolean, {@code null},
      * {@code ~} or nothing null (remove the key), {@code [a, b]} a list, anything else a string.
      */
     public JsonNode parseScalar(String text) {
