@@ -81,6 +81,8 @@ public final class CtlCommand {
     private final Terminal terminal;
     private final EtcdClientFactory etcdClients;
     private final ConfigFileReader files = new ConfigFileReader();
+    /** gRPC logs its transport choice at INFO through java.util.logging; on a command line that is noise. Held: JUL keeps loggers weakly. */
+    private final java.util.logging.Logger grpcLog = java.util.logging.Logger.getLogger("io.grpc");
 
     /** On the process's standard streams. */
     public CtlCommand() {
@@ -149,6 +151,7 @@ public final class CtlCommand {
 
     Session openSession(Optional<String> scopeArgument) {
         ClusterAddress address = address(scopeArgument);
+        grpcLog.setLevel(java.util.logging.Level.WARNING);
         MemberApi api = new MemberApi(address.rest(), address.timeout());
         ClusterStore store = new ClusterStore(etcdClients.create(address.etcd(), address.timeout()), address.keys(),
                 address.timeout(), address.etcd().toString());

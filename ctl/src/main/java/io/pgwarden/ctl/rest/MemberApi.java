@@ -87,7 +87,16 @@ public final class MemberApi {
         }
     }
 
-    private static String describe(IOException e) {
+    private String describe(IOException e) {
+        if (e instanceof java.net.ConnectException) {
+            return "connection refused";
+        }
+        if (e instanceof java.net.http.HttpTimeoutException) {
+            return "no answer within " + timeout.toSeconds() + " s";
+        }
+        if (e instanceof javax.net.ssl.SSLException) {
+            return "TLS failed: " + e.getMessage();
+        }
         String message = e.getMessage();
         if (message == null || message.isBlank()) {
             return e.getClass().getSimpleName() + (e.getCause() != null ? " (" + e.getCause() + ")" : "");
