@@ -1,12 +1,13 @@
 package io.pgwarden.launcher;
 
+import io.pgwarden.ctl.CtlCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /** The {@code pgwarden} command: one executable, a subcommand per process. */
 @Command(name = "pgwarden", mixinStandardHelpOptions = true, version = "pgwarden 0.1.0",
         description = "PostgreSQL connection router and pooler, and its HA agent.",
-        subcommands = {RouterCommand.class, AgentCommand.class, DemoCommand.class, BenchCommand.class})
+        subcommands = {RouterCommand.class, AgentCommand.class, CtlCommand.class, DemoCommand.class, BenchCommand.class})
 public final class Main {
 
     public static void main(String[] args) {
