@@ -18,6 +18,7 @@ import io.pgwarden.agent.loop.SyncPlan;
 import io.pgwarden.agent.loop.SyncPlanner;
 import io.pgwarden.agent.loop.Timing;
 import io.pgwarden.agent.postgres.ControlData;
+import io.pgwarden.agent.postgres.HeldConnection;
 import io.pgwarden.agent.postgres.PostgresException;
 import io.pgwarden.agent.postgres.PostgresServer;
 import io.pgwarden.agent.postgres.PostgresState;
@@ -884,8 +885,14 @@ public final class Agent implements AutoCloseable {
      * take the key (no election: the old leader chose), clear the request, and promote.
      */
     private void takeOver(PatroniCluster cluster, LocalState local, Optional<Drain> drain) {
+        try (HeldConnection held = postgres.hold()) {
+            takeOver(cluster, local, drain, held);
+        }
+    }
+
+    private void takeOver(PatroniCluster cluster, LocalState local, Optional<Drain> drain, HeldConnection held) {
         Long last = drain.map(Drain::lastLsn).orElse(null);
-        if (last != null && !postgres.awaitReceivedPast(last, timing.retryTimeout())) {
+        if (last != null && !postgres.awaitReceivedPast(last, timing.retryTimeout(), held)) {
             clearFailover("WAL past the old leader's shutdown checkpoint "
                     + io.pgwarden.discovery.patroni.Lsn.format(last) + " did not arrive within retry_timeout");
             return;
@@ -897,7 +904,7 @@ public final class Agent implements AutoCloseable {
         events.electionWon();
         LOG.info("Took the leader key as the switchover's candidate: promoting");
         // The routers hold work until drain is gone: release them the moment this node is writable.
-        promote(cluster, local, () -> drain.ifPresent(d -> routerDrain.clear()));
+        promote(cluster, local, () -> drain.ifPresent(d -> routerDrain.clear()), held);
         dcs.put(dcs.keys().failover(), json.noFailover());
     }
 
@@ -932,6 +939,12 @@ public final class Agent implements AutoCloseable {
      */
     private void awaitHandover(PatroniCluster cluster, LocalState local, String leader) {
         prepareToLead(cluster);
+        try (HeldConnection held = postgres.hold()) {
+            awaitHandover(cluster, local, leader, held);
+        }
+    }
+
+    private void awaitHandover(PatroniCluster cluster, LocalState local, String leader, HeldConnection held) {
         long deadline = System.nanoTime() + drainTimeout(cluster).plus(timing.retryTimeout().multipliedBy(2)).toNanos();
         while (!stopping && System.nanoTime() - deadline < 0) {
             RouterDrain.Snapshot now = routerDrain.snapshot();
@@ -944,7 +957,7 @@ public final class Agent implements AutoCloseable {
             if (holder.isEmpty()) {
                 Optional<Drain> drain = now.drain().filter(d -> d.candidate().equals(config.name()) && d.lastLsn() != null);
                 if (drain.isPresent()) {
-                    takeOver(now.cluster(), local, drain);
+                    takeOver(now.cluster(), local, drain, held);
                 }
                 return; // released without a drain: the loop decides, with every check of an election
             }
@@ -981,14 +994,14 @@ public final class Agent implements AutoCloseable {
      * already refused by the history check (Patroni 3.1 writes it afterwards, leaving a window).
      */
     private void promote(PatroniCluster cluster) {
-        promote(cluster, observeLocal(), () -> { });
+        promote(cluster, observeLocal(), () -> { }, null);
     }
 
     /**
      * @param before       this node's state just before (its timeline and position go into history)
      * @param whenWritable runs right after PostgreSQL left recovery, before the bookkeeping
      */
-    private void promote(PatroniCluster cluster, LocalState before, Runnable whenWritable) {
+    private void promote(PatroniCluster cluster, LocalState before, Runnable whenWritable, HeldConnection held) {
         long oldTimeline = before.timeline();
         List<HistoryEntry> history = new ArrayList<>(cluster.history().orElse(lastHistory));
         history.removeIf(h -> h.timeline() >= oldTimeline);
@@ -1017,7 +1030,7 @@ public final class Agent implements AutoCloseable {
                 }
             }
             runsAsPrimary = true; // the fence watches it from the first moment it may be writable
-            postgres.promotePromptly(timing.retryTimeout().plusSeconds(20));
+            postgres.promotePromptly(timing.retryTimeout().plusSeconds(20), held);
             promoted = true;
             whenWritable.run();
             callbacks.promoted();

@@ -512,8 +512,13 @@ public final class PostgresServer {
 
     /** Promotes the running standby and waits until it accepts writes, looking every few milliseconds. */
     public void promotePromptly(Duration timeout) {
+        promotePromptly(timeout, null);
+    }
+
+    /** As {@link #promotePromptly(Duration)}, on {@code held} when not null (no login on the way). */
+    public void promotePromptly(Duration timeout, HeldConnection held) {
         synchronized (lock) {
-            if (!queries.promote(timeout)) {
+            if (!queries.promote(held == null ? null : held.connection(), timeout)) {
                 // Not answering over SQL is not "not promoted": ask pg_control before saying it failed.
                 long deadline = System.nanoTime() + timeout.toNanos();
                 while (!controlData().state().contains("production")) {
@@ -547,9 +552,14 @@ public final class PostgresServer {
     }
 
     /** Waits until this standby has received WAL past {@code lsn}; false after {@code timeout}. */
-    public boolean awaitReceivedPast(long lsn, Duration timeout) {
-        return queries.pollUntil("SELECT coalesce(pg_last_wal_receive_lsn(), pg_last_wal_replay_lsn())::text",
+    public boolean awaitReceivedPast(long lsn, Duration timeout, HeldConnection held) {
+        return queries.pollUntil(held == null ? null : held.connection(), "SELECT coalesce(pg_last_wal_receive_lsn(), pg_last_wal_replay_lsn())::text",
                 text -> text != null && io.pgwarden.discovery.patroni.Lsn.parse(text) > lsn, timeout);
+    }
+
+    /** One connection for several quick steps in a row; closed by the caller. */
+    public HeldConnection hold() {
+        return new HeldConnection(queries.openHeld());
     }
 
     private static void sleepBriefly() {

@@ -201,56 +201,68 @@ final class ServerQueries {
         }
     }
 
-    /**
-     * Polls one connection every few milliseconds until {@code done} is true of the single value
-     * {@code sql} returns, at most {@code timeout}. False on timeout or when the server stops answering.
-     */
-    boolean pollUntil(String sql, java.util.function.Predicate<String> done, Duration timeout) {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        try (Connection c = connections.open(QUERY_TIMEOUT); Statement s = c.createStatement()) {
-            while (true) {
-                try (ResultSet rs = s.executeQuery(sql)) {
-                    rs.next();
-                    if (done.test(rs.getString(1))) {
-                        return true;
-                    }
-                }
-                if (System.nanoTime() - deadline > 0) {
-                    return false;
-                }
-                Thread.sleep(POLL_MILLIS);
-            }
+    /** A connection the caller keeps across several quick steps (a switchover's candidate); null if none can be had. */
+    Connection openHeld() {
+        try {
+            return connections.open(QUERY_TIMEOUT);
         } catch (SQLException e) {
-            LOG.debug("Polling PostgreSQL at {} failed: {}", connections.url(), e.getMessage());
-            return false;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return false;
+            LOG.debug("Cannot open a connection to PostgreSQL at {}: {}", connections.url(), e.getMessage());
+            return null;
         }
     }
 
     /**
-     * {@code pg_promote(wait => false)}, then polls the same connection until the server accepts
-     * writes: no pg_ctl process to start, and no 100 ms polling. False on timeout or a lost connection.
+     * Polls a connection every few milliseconds until {@code done} is true of the single value {@code sql}
+     * returns, at most {@code timeout}; {@code held} when not null, else a new one. False on timeout or
+     * when the server stops answering.
      */
-    boolean promote(Duration timeout) {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        try (Connection c = connections.open(QUERY_TIMEOUT); Statement s = c.createStatement()) {
-            s.execute("SELECT pg_promote(false)");
-            while (true) {
-                try (ResultSet rs = s.executeQuery("SELECT pg_is_in_recovery()")) {
-                    rs.next();
-                    if (!rs.getBoolean(1)) {
-                        return true;
+    boolean pollUntil(Connection held, String sql, java.util.function.Predicate<String> done, Duration timeout) {
+        return onConnection(held, "polling", c -> {
+            long deadline = System.nanoTime() + timeout.toNanos();
+            try (Statement s = c.createStatement()) {
+                while (true) {
+                    try (ResultSet rs = s.executeQuery(sql)) {
+                        rs.next();
+                        if (done.test(rs.getString(1))) {
+                            return true;
+                        }
                     }
+                    if (System.nanoTime() - deadline > 0) {
+                        return false;
+                    }
+                    Thread.sleep(POLL_MILLIS);
                 }
-                if (System.nanoTime() - deadline > 0) {
-                    return false;
-                }
-                Thread.sleep(POLL_MILLIS);
+            }
+        });
+    }
+
+    /**
+     * {@code pg_promote(wait => false)}, then polls until the server accepts writes: no pg_ctl process to
+     * start, and no 100 ms polling. False on timeout or a lost connection.
+     */
+    boolean promote(Connection held, Duration timeout) {
+        return onConnection(held, "promoting", c -> {
+            try (Statement s = c.createStatement()) {
+                s.execute("SELECT pg_promote(false)");
+            }
+            return pollUntil(c, "SELECT pg_is_in_recovery()::text", "false"::equals, timeout);
+        });
+    }
+
+    private interface ConnectionWork {
+        boolean run(Connection c) throws SQLException, InterruptedException;
+    }
+
+    private boolean onConnection(Connection held, String what, ConnectionWork work) {
+        try {
+            if (held != null) {
+                return work.run(held);
+            }
+            try (Connection c = connections.open(QUERY_TIMEOUT)) {
+                return work.run(c);
             }
         } catch (SQLException e) {
-            LOG.warn("Promoting PostgreSQL at {} over SQL failed: {}", connections.url(), e.getMessage());
+            LOG.warn("{} PostgreSQL at {} failed: {}", what, connections.url(), e.getMessage());
             return false;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
