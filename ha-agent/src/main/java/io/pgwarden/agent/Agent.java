@@ -709,12 +709,17 @@ public final class Agent implements AutoCloseable {
      * transaction. False (watchdog disarmed) when any step fails or someone else holds the key.
      */
     private boolean takeKey() {
+        return takeKey(Map.of());
+    }
+
+    /** As {@link #takeKey()}, writing {@code along} in the transaction that creates the key. */
+    private boolean takeKey(Map<String, String> along) {
         if (!watchdog.arm(timing.ttl())) {
             return false;
         }
         long sent = System.nanoTime();
         long lease = dcs.ensureLease(timing.ttl());
-        if (!dcs.keepAlive() || !dcs.acquireLeader(lease)) {
+        if (!dcs.keepAlive() || !dcs.acquireLeader(lease, along)) {
             watchdog.disarm();
             return false;
         }
@@ -831,10 +836,12 @@ public final class Agent implements AutoCloseable {
         callbacks.stopped(Callbacks.PRIMARY);
         events.demoted("switchover");
         long lsn = postgres.latestCheckpointLsn();
-        routerDrain.stopped(drain, lsn, lease);
-        dcs.putIfLeader(dcs.keys().status(), json.writeStatus(Status.of(lsn)));
-        releaseKey("switchover to " + candidate + " (stopped at "
-                + io.pgwarden.discovery.patroni.Lsn.format(lsn) + ")");
+        if (!routerDrain.releaseStopped(drain, lsn, lease, json.writeStatus(Status.of(lsn)))) {
+            LOG.warn("Lost the leader key while stopping for the switchover");
+            return false; // stopped: the loop goes on as for any node without the key
+        }
+        LOG.info("Released the leader key: switchover to {} (stopped at {})", candidate,
+                io.pgwarden.discovery.patroni.Lsn.format(lsn));
         try {
             // Cleanly stopped at a checkpoint the candidate has: no rewind, and one more standby for the
             // new primary at once, instead of a loop later.
@@ -897,14 +904,23 @@ public final class Agent implements AutoCloseable {
                     + io.pgwarden.discovery.patroni.Lsn.format(last) + " did not arrive within retry_timeout");
             return;
         }
-        if (!takeKey()) {
+        // The new timeline's history and (in synchronous mode) a sync key naming nobody go in with the
+        // leader key itself: one round trip, and neither can exist without the other.
+        List<HistoryEntry> history = nextHistory(cluster, local);
+        Map<String, String> along = new LinkedHashMap<>();
+        along.put(dcs.keys().history(), json.writeHistory(history));
+        SyncMode mode = syncMode(cluster);
+        if (mode != SyncMode.OFF) {
+            along.put(dcs.keys().sync(), json.writeSync(new SyncState(config.name(), null, mode == SyncMode.QUORUM ? 1 : null)));
+        }
+        if (!takeKey(along)) {
             LOG.info("Another member took the leader key first");
             return;
         }
         events.electionWon();
         LOG.info("Took the leader key as the switchover's candidate: promoting");
         // The routers hold work until drain is gone: release them the moment this node is writable.
-        promote(cluster, local, () -> drain.ifPresent(d -> routerDrain.clear()), held);
+        promote(cluster, local, history, () -> drain.ifPresent(d -> routerDrain.clear()), held);
         dcs.put(dcs.keys().failover(), json.noFailover());
     }
 
@@ -994,21 +1010,31 @@ public final class Agent implements AutoCloseable {
      * already refused by the history check (Patroni 3.1 writes it afterwards, leaving a window).
      */
     private void promote(PatroniCluster cluster) {
-        promote(cluster, observeLocal(), () -> { }, null);
+        promote(cluster, observeLocal(), null, () -> { }, null);
     }
 
-    /**
-     * @param before       this node's state just before (its timeline and position go into history)
-     * @param whenWritable runs right after PostgreSQL left recovery, before the bookkeeping
-     */
-    private void promote(PatroniCluster cluster, LocalState before, Runnable whenWritable, HeldConnection held) {
+    /** {@code history} with this node's new timeline: what goes into etcd before it is promoted. */
+    private List<HistoryEntry> nextHistory(PatroniCluster cluster, LocalState before) {
         long oldTimeline = before.timeline();
         List<HistoryEntry> history = new ArrayList<>(cluster.history().orElse(lastHistory));
         history.removeIf(h -> h.timeline() >= oldTimeline);
         history.add(new HistoryEntry(oldTimeline, before.lsn(), "no recovery target specified",
                 Optional.of(OffsetDateTime.now(ZoneOffset.UTC).format(DateTimeFormatter.ISO_OFFSET_DATE_TIME)),
                 Optional.of(config.name())));
-        if (!dcs.putIfLeader(dcs.keys().history(), json.writeHistory(history))) {
+        return history;
+    }
+
+    /**
+     * @param before       this node's state just before (its timeline and position go into history)
+     * @param written      the history already written with the leader key (and the sync key with it);
+     *                     null: write them here
+     * @param whenWritable runs right after PostgreSQL left recovery, before the bookkeeping
+     */
+    private void promote(PatroniCluster cluster, LocalState before, List<HistoryEntry> written, Runnable whenWritable,
+                         HeldConnection held) {
+        long oldTimeline = before.timeline();
+        List<HistoryEntry> history = written != null ? new ArrayList<>(written) : nextHistory(cluster, before);
+        if (written == null && !dcs.putIfLeader(dcs.keys().history(), json.writeHistory(history))) {
             LOG.warn("Lost the leader key before promoting; not promoting");
             return;
         }
@@ -1022,7 +1048,9 @@ public final class Agent implements AutoCloseable {
                 // picks one): no write is acknowledged by this node alone while the sync key is being set.
                 try {
                     setStandbyNames("*");
-                    writeSync(Set.of(), mode == SyncMode.QUORUM ? 1 : null);
+                    if (written == null) {
+                        writeSync(Set.of(), mode == SyncMode.QUORUM ? 1 : null);
+                    }
                 } catch (PostgresException | DcsException e) {
                     LOG.warn("Could not require a synchronous standby before promoting; not promoting yet: {}",
                             e.getMessage());

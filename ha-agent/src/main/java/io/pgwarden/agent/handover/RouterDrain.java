@@ -64,9 +64,13 @@ public final class RouterDrain {
         }
     }
 
-    /** Records the stopped leader's last position in {@code drain}, for the candidate to wait for. */
-    public void stopped(Drain drain, long lsn, long lease) {
-        dcs.putOnLease(keys.drain(), json.write(drain.stoppedAt(lsn)), lease);
+    /**
+     * Records the stopped leader's last position in {@code drain} (for the candidate to wait for) and
+     * releases the leader key, with {@code status}, in one transaction. False if the key was not held.
+     */
+    public boolean releaseStopped(Drain drain, long lsn, long lease, String status) {
+        return dcs.releaseLeader(Map.of(dcs.keys().status(), status),
+                Map.of(keys.drain(), json.write(drain.stoppedAt(lsn))), lease);
     }
 
     /** The drain naming {@code candidate}, if one is under way. */
