@@ -12,6 +12,10 @@ import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -26,6 +30,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.function.Predicate;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
@@ -44,10 +50,14 @@ final class AgentsUnderTest implements ClusterUnderTest {
     private static final String USER = "postgres";
     private static final String PASSWORD = "postgres";
     private static final Duration POLL = Duration.ofMillis(100);
+    private static final Duration LEADER_TIMEOUT = Duration.ofSeconds(60);
+    /** Longer than the agent waits for the outcome (ttl + 2 × retry_timeout + 10 s). */
+    private static final Duration SWITCHOVER_TIMEOUT = Duration.ofSeconds(90);
 
     private final Path dir;
     private final EtcdServer etcd;
     private final LocalCluster agents;
+    private final HttpClient http = HttpClient.newHttpClient();
 
     private AgentsUnderTest(Path dir, EtcdServer etcd, LocalCluster agents) {
         this.dir = dir;
@@ -242,9 +252,57 @@ final class AgentsUnderTest implements ClusterUnderTest {
         agents.node(node).thaw();
     }
 
+    /**
+     * {@code POST /switchover} to the leader's REST API, as {@code patronictl switchover --leader X
+     * --candidate Y --force} posts it: to the synchronous standby in synchronous mode, else to a
+     * replica streaming from the leader. The agent answers once the candidate holds the key.
+     */
     @Override
     public String switchover() {
-        throw new UnsupportedOperationException("the pgwarden agents have no switchover yet");
+        String leader = awaitLeader(LEADER_TIMEOUT);
+        String candidate = switchoverCandidate(leader);
+        String body = "{\"leader\":\"" + leader + "\",\"candidate\":\"" + candidate + "\"}";
+        HttpRequest request = HttpRequest.newBuilder(URI.create(agents.node(leader).restUrl() + "/switchover"))
+                .timeout(SWITCHOVER_TIMEOUT).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(body)).build();
+        HttpResponse<String> answer;
+        try {
+            answer = http.send(request, HttpResponse.BodyHandlers.ofString());
+        } catch (IOException e) {
+            throw new IllegalStateException("POST /switchover to " + leader + " failed", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
+        }
+        if (answer.statusCode() != 200) {
+            throw new IllegalStateException("POST /switchover " + body + " to " + leader + " answered "
+                    + answer.statusCode() + ": " + answer.body().strip());
+        }
+        log.info("switchover {} -> {}: {}", leader, candidate, answer.body().strip());
+        return awaitNewLeader(leader, LEADER_TIMEOUT);
+    }
+
+    /** The synchronous standby named in the sync key, or without synchronous mode a replica streaming from {@code leader}. */
+    private String switchoverCandidate(String leader) {
+        if (!"off".equals(agents.options().synchronousMode())) {
+            SyncState state = etcd.get(syncKey()).map(new PatroniJson()::readSync)
+                    .filter(s -> leader.equals(s.leader()) && !s.syncStandbys().isEmpty())
+                    .orElseThrow(() -> new IllegalStateException("no synchronous standby of " + leader + " to switch over to"));
+            return new TreeSet<>(state.syncStandbys()).first();
+        }
+        try (Connection c = connect(leader); Statement s = c.createStatement();
+             ResultSet r = s.executeQuery("SELECT application_name FROM pg_stat_replication WHERE state = 'streaming'"
+                     + " ORDER BY application_name")) {
+            Set<String> members = agents.nodes().stream().map(AgentProcess::name).collect(Collectors.toSet());
+            while (r.next()) {
+                if (members.contains(r.getString(1))) {
+                    return r.getString(1);
+                }
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException("cannot ask " + leader + " for its standbys", e);
+        }
+        throw new IllegalStateException("no replica streams from " + leader + " to switch over to");
     }
 
     /** Each agent's log, PostgreSQL's logs next to its data dir, and etcd's. */

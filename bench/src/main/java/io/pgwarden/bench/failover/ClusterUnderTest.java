@@ -72,9 +72,9 @@ interface ClusterUnderTest extends AutoCloseable {
     void thawAgent(String node);
 
     /**
-     * A switchover to a member of the stack's choice; returns the new leader.
+     * A planned switchover, as the stack's operators ask for one; returns the new leader once it serves.
      *
-     * @throws UnsupportedOperationException if the stack has none
+     * @throws IllegalStateException if the stack refuses or does not complete it
      */
     String switchover();
 

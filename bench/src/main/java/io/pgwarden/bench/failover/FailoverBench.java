@@ -116,9 +116,6 @@ public final class FailoverBench {
             results.put(scenario, runs);
             for (int number = 1; number <= settings.runs(); number++) {
                 for (StackSetup setup : settings.setups()) {
-                    if (!setup.runs(scenario)) {
-                        continue;
-                    }
                     done++;
                     out.printf("[%d/%d] %s on %s, run %d/%d%n", done, total, scenario.cliName(), setup.label(), number,
                             settings.runs());

@@ -14,8 +14,12 @@ public enum Scenario {
             + " Heal: nothing to do (the agent is expected to start PostgreSQL again)"),
     FREEZE("freeze", "SIGSTOP of the leader's agent only (its PostgreSQL keeps running as a primary) for 3 × ttl, with"
             + " a probe writing directly to that node's port. Heal: SIGCONT"),
-    SWITCHOVER("switchover", "`patronictl switchover --force` to a member of Patroni's choice (Patroni only: the"
-            + " agents have no switchover yet). Heal: nothing to do"),
+    SWITCHOVER("switchover", "a planned switchover. On pgwarden's agents `POST /switchover` to the leader's REST API"
+            + " with the synchronous standby as candidate (what `patronictl switchover --force --leader X --candidate Y`"
+            + " posts): the leader announces a drain, the router holds new transactions, lets those in flight finish and"
+            + " acknowledges, then the old primary stops and the candidate is promoted. On Patroni `patronictl switchover"
+            + " --force` to a member of Patroni's choice: Patroni stops the old primary without waiting for any proxy."
+            + " Heal: nothing to do"),
     ETCD_PAUSE("etcd-pause", "SIGSTOP of etcd for ttl seconds. Heal: SIGCONT");
 
     /** Names of earlier versions still accepted on the command line. */

@@ -22,9 +22,4 @@ public record StackSetup(Stack stack, boolean synchronous) {
     public String fileName() {
         return label().replace(' ', '-').toLowerCase(Locale.ROOT);
     }
-
-    /** Whether {@code scenario} can be run on this stack (the agents have no switchover yet). */
-    public boolean runs(Scenario scenario) {
-        return scenario != Scenario.SWITCHOVER || stack == Stack.PATRONI;
-    }
 }

@@ -43,6 +43,7 @@ class FailoverReportTest {
         results.put(Scenario.POSTGRES_CRASH, List.of(
                 run(Scenario.POSTGRES_CRASH, AGENTS, 1, List.of(probe("pgwarden", 1_800, 2, 0, 0)), "node1")));
         results.put(Scenario.SWITCHOVER, List.of(
+                run(Scenario.SWITCHOVER, AGENTS, 1, List.of(probe("pgwarden", 300, 0, 0, 0)), "node1", "node2"),
                 run(Scenario.SWITCHOVER, PATRONI_ASYNC, 1, List.of(probe("pgwarden", 2_600, 0, 0, 0),
                         probe("haproxy", 7_000, 149, 0, 0)), "pg0", "none", "pg1")));
         return results;
@@ -85,7 +86,9 @@ class FailoverReportTest {
                 .contains("- node-crash outage via pgwarden on the agents ≤ ttl + 1 s (11,000 ms): **met** (max 10,900 ms")
                 .contains("- postgres-crash outage via pgwarden on the agents ≤ 2 s: **met** (max 1,800 ms")
                 .contains("- lost 0 and split-brain 0 on every path with synchronous_mode on, agents sync: **met**"
-                        + " (lost/split-brain, worst run and path: node-crash 0/0, postgres-crash 0/0)")
+                        + " (lost/split-brain, worst run and path: node-crash 0/0, postgres-crash 0/0, switchover 0/0)")
+                .contains("- coordinated switchover via pgwarden on the agents: 0 failed, 0 lost, outage median ≤ 500 ms:"
+                        + " **met** (at most 0 failed and 0 lost in a run, outage median 300 ms over 1 runs)")
                 .contains("- switchover in transaction mode with 0 failed transactions via pgwarden, patroni async: **met**")
                 .contains("- switchover in transaction mode with 0 failed transactions via pgwarden, patroni sync: not run")
                 .contains("- node-crash outage via pgwarden ≤ HAProxy's (Patroni's example checks), patroni async: **met**"
@@ -93,7 +96,11 @@ class FailoverReportTest {
                 .contains("### node-crash\n\nFault: kill -9")
                 .contains("![Timeline of the node-crash runs](bench-failover-node-crash.png)")
                 .contains("<details><summary>switchover: every run</summary>")
-                .contains("Not run on agents sync: the stack has no such operation.")
+                .contains("Side by side in one run: pgwarden's agents with the pgwarden router (`agents sync`,"
+                        + " `pgwarden`), a coordinated switchover; Patroni with HAProxy and Patroni's example checks")
+                .contains("the router fails a held statement on the client's cancel (57014)")
+                .contains("![Timeline of the switchover runs](bench-failover-switchover.png)")
+                .contains("| agents sync   | pgwarden |    1 |           300 |")
                 .doesNotContain("### freeze");
         assertThat(markdown.indexOf("### node-crash")).isLessThan(markdown.indexOf("### switchover"));
     }
@@ -119,7 +126,9 @@ class FailoverReportTest {
                         + " postgres-crash 0/0, freeze 0/4)")
                 .contains("patroni sync: **not met** (lost/split-brain, worst run and path: node-crash 0/0, freeze 467/0)")
                 .contains("patroni sync: **not met** (median 9,000 ms vs. 8,000 ms; pgwarden's ≤ HAProxy's in 0 of 1 runs)")
-                .contains("HAProxy's (Patroni's example checks), patroni async: not run");
+                .contains("HAProxy's (Patroni's example checks), patroni async: not run")
+                .contains("- coordinated switchover via pgwarden on the agents: 0 failed, 0 lost, outage median ≤ 500 ms:"
+                        + " not run");
     }
 
     @Test

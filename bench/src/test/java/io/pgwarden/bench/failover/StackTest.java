@@ -20,11 +20,4 @@ class StackTest {
         assertThat(Runs.PATRONI_ASYNC.label()).isEqualTo("patroni async");
         assertThat(Runs.PATRONI_SYNC.fileName()).isEqualTo("patroni-sync");
     }
-
-    @Test
-    void theAgentsHaveNoSwitchover() {
-        assertThat(Runs.AGENTS.runs(Scenario.SWITCHOVER)).isFalse();
-        assertThat(Runs.AGENTS.runs(Scenario.POSTGRES_CRASH)).isTrue();
-        assertThat(Runs.PATRONI_SYNC.runs(Scenario.SWITCHOVER)).isTrue();
-    }
 }

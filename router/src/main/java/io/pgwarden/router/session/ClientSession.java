@@ -57,7 +57,6 @@ import org.slf4j.LoggerFactory;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.time.Duration;
-import java.util.ArrayDeque;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -75,6 +74,8 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
 
     private static final Logger log = LoggerFactory.getLogger(ClientSession.class);
     private static final long STANDBY_RETRY_MILLIS = 100;
+    /** PostgreSQL's reply to a cancelled statement, for one pgwarden held that never reached a server. */
+    private static final ErrorResponse HELD_STATEMENT_CANCELED = heldStatementCanceled();
 
     private enum State { STARTUP, AUTHENTICATING, CONNECTING, LINKED, CLOSED }
 
@@ -102,7 +103,13 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
     /** Set once the client is authenticated. */
     private ClientTraffic traffic;
     /** Transaction mode: frames that arrived while a server connection was being acquired. */
-    private final ArrayDeque<ByteBuf> queued = new ArrayDeque<>();
+    private final HeldFrames queued = new HeldFrames();
+    /** Transaction mode: a server connection is being acquired for held work (or for work cancelled meanwhile). */
+    private boolean acquiring;
+    /** When the current acquisition began (nanoTime). */
+    private long acquiringSinceNanos;
+    /** The client cancelled held extended-protocol work before its Sync: its frames are dropped up to that Sync. */
+    private boolean skipToSync;
     /** Made once: taken at the start of every transaction. */
     private final Runnable startTransaction = this::startTransaction;
     private final long connectedAtMillis = System.currentTimeMillis();
@@ -268,7 +275,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
             connect(context.router().candidates(role), 0, onReady);
         } catch (NoServerAvailableException e) {
             if (role != ListenerRole.PRIMARY) {
-                fatal(SqlState.CANNOT_CONNECT_NOW, e.getMessage());
+                acquisitionFailed(SqlState.CANNOT_CONNECT_NOW, e.getMessage());
                 return;
             }
             context.router().awaitPrimary(ctx.channel().eventLoop()).addListener(f -> {
@@ -278,7 +285,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
                 if (f.isSuccess()) {
                     connectForNextWork(onReady);
                 } else {
-                    fatal(SqlState.CANNOT_CONNECT_NOW, f.cause().getMessage());
+                    acquisitionFailed(SqlState.CANNOT_CONNECT_NOW, f.cause().getMessage());
                 }
             });
         }
@@ -291,7 +298,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
         if (holdUntilNanos == 0) {
             holdUntilNanos = now + wait.toNanos();
         } else if (now - holdUntilNanos > 0) {
-            fatal(SqlState.CANNOT_CONNECT_NOW, "node " + member.name() + " holds the leader key but " + why
+            acquisitionFailed(SqlState.CANNOT_CONNECT_NOW, "node " + member.name() + " holds the leader key but " + why
                     + " after connect_wait_timeout (" + wait.toMillis() + " ms)");
             return;
         }
@@ -414,12 +421,13 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
                 // A crashed leader keeps its key until the lease expires: hold until it is replaced (or back).
                 holdForWritablePrimary(member, "cannot be reached (" + cause.getMessage() + ")", onReady);
             } else if (cause instanceof PoolTimeoutException) {
-                fatal(SqlState.TOO_MANY_CONNECTIONS, cause.getMessage());
+                acquisitionFailed(SqlState.TOO_MANY_CONNECTIONS, cause.getMessage());
             } else if (cause instanceof ServerLoginException e) {
                 context.metrics().serverLoginFailed(e.sqlState());
-                fatal(e.sqlState(), e.getMessage());
+                acquisitionFailed(e.sqlState(), e.getMessage());
             } else {
-                fatal(SqlState.CONNECTION_FAILURE, "could not get a connection to server " + member.name() + ": " + cause.getMessage());
+                acquisitionFailed(SqlState.CONNECTION_FAILURE, "could not get a connection to server " + member.name() + ": "
+                        + cause.getMessage());
             }
         });
     }
@@ -476,7 +484,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
                 onReady.run();
             } else {
                 String sqlState = f.cause() instanceof ServerLoginException e ? e.sqlState() : SqlState.CONNECTION_FAILURE;
-                fatal(sqlState, f.cause().getMessage());
+                acquisitionFailed(sqlState, f.cause().getMessage());
             }
         }));
     }
@@ -514,7 +522,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
         if (terminate >= 0) {
             // The client says goodbye; whatever came before it in the same read still goes out.
             int before = terminate - frame.readerIndex();
-            if (before > 0 && server != null && queued.isEmpty()) {
+            if (before > 0 && server != null && !acquiring && queued.isEmpty()) {
                 server.forward(frame.retainedSlice(frame.readerIndex(), before));
                 server.flush();
             }
@@ -525,22 +533,57 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
             return;
         }
         traffic.received(frame);
-        if (server != null && queued.isEmpty()) {
+        if (skipToSync) {
+            frame = skipCancelled(frame);
+            if (frame == null) {
+                return;
+            }
+        }
+        if (server != null && !acquiring && queued.isEmpty()) {
             send(frame);
             return;
         }
         queued.add(frame);
-        if (server == null && queued.size() == 1) {
+        if (!acquiring && server == null) {
             // First message of a transaction. An idle connection on this loop is handed over at
             // once; only when we must wait is the client's input paused (an epoll_ctl each way).
+            acquiring = true;
+            acquiringSinceNanos = System.nanoTime();
             connectForNextWork(startTransaction);
-            if (server == null && state != State.CLOSED) {
-                ctx.channel().config().setAutoRead(false);
-            }
+        }
+        if (acquiring && state != State.CLOSED && ctx.channel().config().isAutoRead()) {
+            ctx.channel().config().setAutoRead(false);
         }
     }
 
+    /**
+     * Drops the frames of cancelled extended-protocol work up to its Sync, answering that Sync as
+     * PostgreSQL does after an error; returns what follows it (now the caller's), or null.
+     */
+    private ByteBuf skipCancelled(ByteBuf frames) {
+        int end = HeldFrames.endOfSkip(frames);
+        if (end < 0) {
+            frames.release();
+            return null;
+        }
+        skipToSync = false;
+        ctx.writeAndFlush(ReadyForQuery.IDLE, ctx.voidPromise());
+        if (end == frames.writerIndex()) {
+            frames.release();
+            return null;
+        }
+        frames.readerIndex(end);
+        return frames;
+    }
+
     private void startTransaction() {
+        acquiring = false;
+        if (queued.isEmpty()) {
+            // The client cancelled what waited for this connection: it is not needed now.
+            releaseServer();
+            ctx.channel().config().setAutoRead(true);
+            return;
+        }
         server.link(this);
         ByteBuf frame;
         while (server != null && (frame = queued.poll()) != null) {
@@ -808,13 +851,61 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
         ctx.fireChannelWritabilityChanged();
     }
 
-    /** Called from the cancel connection's thread: hop to ours, then forward to our server. */
+    /**
+     * Called from the cancel connection's thread: hop to ours, then forward to our server, or fail the
+     * work held for one (no server has seen it, so nobody else could cancel it).
+     */
     private void cancelQuery() {
         ctx.executor().execute(() -> {
-            if (server != null && state == State.LINKED) {
+            if (state != State.LINKED) {
+                return;
+            }
+            if (acquiring) {
+                cancelHeldWork();
+            } else if (server != null) {
                 context.cancels().cancel(server.key(), server.backendKey(), ctx.channel().eventLoop());
             }
         });
+    }
+
+    /**
+     * Fails the statement held for a server connection with PostgreSQL's own cancel error and drops it,
+     * so it never runs later; the session stays usable (idle: held work is always a transaction's start).
+     */
+    private void cancelHeldWork() {
+        HeldFrames.Dropped dropped = queued.dropFirstBatch();
+        if (dropped == HeldFrames.Dropped.NOTHING) {
+            return;
+        }
+        log.info("client {}@{} from {} cancelled its statement while pgwarden held it for a server connection ({} ms)",
+                startup.user(), startup.database(), clientAddress().getHostAddress(),
+                TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - acquiringSinceNanos));
+        ctx.write(HELD_STATEMENT_CANCELED, ctx.voidPromise());
+        if (dropped == HeldFrames.Dropped.WHOLE_BATCH) {
+            ctx.write(ReadyForQuery.IDLE, ctx.voidPromise());
+        } else {
+            skipToSync = true;
+        }
+        ctx.flush();
+        if (queued.isEmpty()) {
+            ctx.channel().config().setAutoRead(true);
+        }
+    }
+
+    /**
+     * Connecting for held work failed. If the client cancelled that work meanwhile nobody waits for
+     * the connection: the client stays, idle; otherwise it is told why and closed.
+     */
+    private void acquisitionFailed(String sqlState, String message) {
+        if (state == State.LINKED && acquiring && queued.isEmpty()) {
+            log.debug("client {}: no server connection for cancelled work: {}", startup.user(), message);
+            acquiring = false;
+            holdUntilNanos = 0;
+            releaseServer();
+            ctx.channel().config().setAutoRead(true);
+            return;
+        }
+        fatal(sqlState, message);
     }
 
     // ---- teardown ---------------------------------------------------------------------------
@@ -839,10 +930,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
         if (traffic != null) {
             traffic.closed();
         }
-        ByteBuf frame;
-        while ((frame = queued.poll()) != null) {
-            frame.release();
-        }
+        queued.releaseAll();
         ctx.fireChannelInactive();
     }
 
@@ -924,6 +1012,16 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
             }
             fatal(SqlState.ADMIN_SHUTDOWN, message);
         });
+    }
+
+    private static ErrorResponse heldStatementCanceled() {
+        Map<Character, String> fields = new java.util.LinkedHashMap<>();
+        fields.put('S', ErrorResponse.ERROR);
+        fields.put('V', ErrorResponse.ERROR);
+        fields.put('C', SqlState.QUERY_CANCELED);
+        fields.put('M', "canceling statement due to user request");
+        fields.put('D', "pgwarden held the statement waiting for a server connection; it did not reach any server");
+        return new ErrorResponse(fields);
     }
 
     private InetAddress clientAddress() {

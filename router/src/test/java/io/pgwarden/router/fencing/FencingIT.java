@@ -22,6 +22,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
+import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -207,6 +208,57 @@ class FencingIT {
     }
 
     @Test
+    void aCancelOfAStatementHeldWithoutALeaderFailsItWith57014AndItNeverRuns() throws Exception {
+        createTable("held_cancel");
+        try (Connection client = connect(transactionRouter, ListenerRole.PRIMARY);
+             Statement st = client.createStatement()) {
+            topology.publish(noLeader(true));
+            st.setQueryTimeout(1); // pgjdbc sends a CancelRequest after 1 s, to the router
+            long start = System.nanoTime();
+            assertThatThrownBy(() -> st.executeUpdate("insert into held_cancel values (1)"))
+                    .isInstanceOfSatisfying(SQLException.class, e -> assertThat(e.getSQLState()).isEqualTo("57014"))
+                    .hasMessageContaining("canceling statement due to user request");
+            Duration took = Duration.ofNanos(System.nanoTime() - start);
+            assertThat(took).as("failed by the cancel, not by connect_wait_timeout (3 s)")
+                    .isBetween(Duration.ofMillis(900), Duration.ofMillis(2500));
+
+            // The next statement, sent while there is still no leader, waits for the next one.
+            CompletableFuture<Integer> next = CompletableFuture.supplyAsync(() -> {
+                try {
+                    return serverPort(client);
+                } catch (SQLException e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            Thread.sleep(300);
+            assertThat(next).isNotDone();
+            topology.publish(leaderIs(pg1, 1, 1));
+            assertThat(next.get(5, TimeUnit.SECONDS)).isEqualTo(pg1.port());
+            st.setQueryTimeout(0);
+            assertThat(serverPort(client)).isEqualTo(pg1.port());
+        }
+        assertThat(rows(pg0, "held_cancel")).as("the cancelled insert on pg0").isZero();
+        assertThat(rows(pg1, "held_cancel")).as("the cancelled insert on pg1").isZero();
+    }
+
+    @Test
+    void aClientWhoseHeldStatementWasCancelledIsNotCutWhenNoLeaderComesWithinConnectWaitTimeout() throws Exception {
+        try (Connection client = connect(transactionRouter, ListenerRole.PRIMARY);
+             PreparedStatement st = client.prepareStatement("select inet_server_port()")) {
+            topology.publish(noLeader(true));
+            st.setQueryTimeout(1);
+            assertThatThrownBy(st::executeQuery)
+                    .isInstanceOfSatisfying(SQLException.class, e -> assertThat(e.getSQLState()).isEqualTo("57014"));
+            Thread.sleep(3_500); // past connect_wait_timeout (3 s) of the acquisition the cancel left behind
+            topology.publish(leaderIs(pg0, 1, 1));
+            try (ResultSet rs = st.executeQuery()) {
+                rs.next();
+                assertThat(rs.getInt(1)).isEqualTo(pg0.port());
+            }
+        }
+    }
+
+    @Test
     void noLeaderForLongerThanConnectWaitTimeoutFailsWithAClearError() throws Exception {
         try (Connection client = connect(transactionRouter, ListenerRole.PRIMARY)) {
             topology.publish(noLeader(true));
@@ -263,6 +315,24 @@ class FencingIT {
     }
 
     // ---- helpers ----------------------------------------------------------------------------
+
+    /** An empty table of that name on both writable nodes. */
+    private void createTable(String table) throws SQLException {
+        for (PostgresNode node : List.of(pg0, pg1)) {
+            try (Connection direct = node.connect("postgres"); Statement st = direct.createStatement()) {
+                st.execute("drop table if exists " + table);
+                st.execute("create table " + table + " (id int)");
+            }
+        }
+    }
+
+    private static long rows(PostgresNode node, String table) throws SQLException {
+        try (Connection direct = node.connect("postgres"); Statement st = direct.createStatement();
+             ResultSet rs = st.executeQuery("select count(*) from " + table)) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
 
     private Topology leaderIs(PostgresNode leader, long leaderTimeline, long otherTimeline) {
         return new Topology("test", Optional.of(leader.name()), members(leader, leaderTimeline, otherTimeline),
