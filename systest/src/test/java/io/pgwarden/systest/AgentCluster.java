@@ -43,7 +43,8 @@ final class AgentCluster<S extends EtcdStore> implements AutoCloseable {
     final LocalCluster agents;
     final PatroniKeys keys;
     final Path dir;
-    private RouterServer router;
+    private RouterServer router; // the first one started: routerUrl's
+    private final java.util.List<RouterServer> routers = new java.util.ArrayList<>();
 
     private AgentCluster(S etcd, LocalCluster agents, Path dir) {
         this.etcd = etcd;
@@ -132,23 +133,44 @@ final class AgentCluster<S extends EtcdStore> implements AutoCloseable {
     /** A router whose {@code dcs} section {@code adjust} changes first (TLS files, user). */
     RouterServer startRouter(java.util.function.UnaryOperator<RouterConfig.Dcs> adjust)
             throws IOException, InterruptedException {
+        return startRouter("transaction", adjust);
+    }
+
+    /**
+     * One more router in this JVM, pooling in {@code poolMode} ("session" or "transaction"); every
+     * router started is closed with the cluster, and the first one is {@link #routerUrl}'s.
+     */
+    RouterServer startRouter(String poolMode) throws IOException, InterruptedException {
+        return startRouter(poolMode, dcs -> dcs);
+    }
+
+    private RouterServer startRouter(String poolMode, java.util.function.UnaryOperator<RouterConfig.Dcs> adjust)
+            throws IOException, InterruptedException {
         Path users = dir.resolve("userlist.txt");
         Files.writeString(users, UserList.entry("postgres", "postgres"));
         RouterConfig config = new RouterConfig(
                 new RouterConfig.Listen("127.0.0.1", FreePorts.next(), FreePorts.next()),
                 new RouterConfig.Topology(agents.options().scope(), List.of()),
                 new RouterConfig.Auth(users, null),
-                new RouterConfig.Pool("transaction", null, null, null, null, null, null),
+                new RouterConfig.Pool(poolMode, null, null, null, null, null, null),
                 null, null, null,
                 adjust.apply(new RouterConfig.Dcs(etcd.clientUrls(), PatroniKeys.DEFAULT_NAMESPACE,
                         agents.options().scope(), Duration.ofMillis(500), Duration.ofSeconds(agents.options().ttl() / 2),
                         Duration.ofSeconds(agents.options().ttl()))));
-        router = RouterServer.start(config);
-        return router;
+        RouterServer started = RouterServer.start(config);
+        routers.add(started);
+        if (router == null) {
+            router = started;
+        }
+        return started;
     }
 
     String routerUrl(ListenerRole role) {
-        return "jdbc:postgresql://127.0.0.1:" + router.port(role) + "/postgres";
+        return routerUrl(router, role);
+    }
+
+    static String routerUrl(RouterServer server, ListenerRole role) {
+        return "jdbc:postgresql://127.0.0.1:" + server.port(role) + "/postgres";
     }
 
     static String nodeUrl(int port) {
@@ -238,8 +260,8 @@ final class AgentCluster<S extends EtcdStore> implements AutoCloseable {
 
     @Override
     public void close() {
-        if (router != null) {
-            router.close();
+        for (RouterServer r : routers) {
+            r.close();
         }
         agents.close();
         etcd.close();

@@ -30,6 +30,8 @@ public final class SwitchoverDrainer implements TopologyListener, AutoCloseable 
     private static final Logger log = LoggerFactory.getLogger(SwitchoverDrainer.class);
     private static final long POLL_MILLIS = 2;
     private static final Duration RECHECK_AFTER_HOLD = Duration.ofSeconds(11);
+    private static final Duration MIN_MARGIN = Duration.ofMillis(250);
+    private static final Duration MAX_MARGIN = Duration.ofSeconds(1);
 
     private final Router router;
     private final ClientRegistry registry;
@@ -63,7 +65,7 @@ public final class SwitchoverDrainer implements TopologyListener, AutoCloseable 
         handled = drain.id();
         long started = System.nanoTime();
         topology.member(drain.candidate()).ifPresent(c -> pools.preOpen(drain.leader(), c.name(), c.host(), c.port()));
-        scheduler.execute(() -> poll(drain, started, started + drain.timeout().toNanos()));
+        scheduler.execute(() -> poll(drain, started, started + cutAfter(drain.timeout()).toNanos()));
         // The router's hold on this drain ends by itself; make sure a snapshot looks at it again then.
         scheduler.schedule(() -> {
             Topology now = current.get();
@@ -71,6 +73,19 @@ public final class SwitchoverDrainer implements TopologyListener, AutoCloseable 
                 router.onTopology(now);
             }
         }, drain.timeout().plus(RECHECK_AFTER_HOLD).toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * How long transactions may still run on the leaving primary once this router saw the drain: the
+     * drain timeout less a margin. The leader counts the timeout from its announcement, which reaches
+     * us later, and stops PostgreSQL when it ends; our cut and acknowledgement must come first, or a
+     * client gets PostgreSQL's shutdown error rather than the one naming both nodes.
+     */
+    static Duration cutAfter(Duration timeout) {
+        Duration margin = timeout.dividedBy(10);
+        margin = margin.compareTo(MIN_MARGIN) < 0 ? MIN_MARGIN : margin.compareTo(MAX_MARGIN) > 0 ? MAX_MARGIN : margin;
+        Duration quarter = timeout.dividedBy(4);
+        return timeout.minus(margin.compareTo(quarter) > 0 ? quarter : margin);
     }
 
     private void poll(Drain drain, long started, long deadline) {
