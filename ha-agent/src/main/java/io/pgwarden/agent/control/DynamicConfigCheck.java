@@ -65,6 +65,10 @@ public final class DynamicConfigCheck {
             }
         }
         integer(config, "synchronous_node_count", 1, 1);
+        JsonNode drain = config.get("drain_timeout");
+        if (drain != null && (!drain.isNumber() || drain.asDouble() <= 0 || drain.asDouble() > 3600)) {
+            throw bad("drain_timeout", "must be a number of seconds above 0 (at most 3600)", drain);
+        }
         postgresql(config.get("postgresql"));
     }
 

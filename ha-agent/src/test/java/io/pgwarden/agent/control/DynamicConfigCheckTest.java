@@ -23,6 +23,8 @@ class DynamicConfigCheckTest {
             "{'ttl':10,'loop_wait':2,'retry_timeout':4,'pause':true}",
             "{'synchronous_mode':'quorum','synchronous_mode_strict':false,'synchronous_node_count':2}",
             "{'synchronous_mode':true}",
+            "{'drain_timeout':2}",
+            "{'drain_timeout':0.5}",
             "{'postgresql':{'parameters':{'work_mem':'8MB','max_connections':100,'hot_standby':true},'use_slots':true}}",
             "{'some_patroni_key_the_agent_ignores':{'anything':[1,2]}}"})
     void acceptsWhatAgentsCanRunWith(String json) {
@@ -43,7 +45,9 @@ class DynamicConfigCheckTest {
             "{'postgresql':[]}                             | bad value for 'postgresql': must be an object",
             "{'postgresql':{'parameters':{'work_mem':{}}}} | bad value for 'postgresql.parameters.work_mem': must be a single value",
             "{'postgresql':{'parameters':{'Port':5433}}}   | bad value for 'postgresql.parameters.Port': each agent sets it itself",
-            "{'postgresql':{'use_slots':'no'}}             | bad value for 'postgresql.use_slots'"})
+            "{'postgresql':{'use_slots':'no'}}             | bad value for 'postgresql.use_slots'",
+            "{'drain_timeout':'5s'}                        | bad value for 'drain_timeout': must be a number of seconds",
+            "{'drain_timeout':0}                           | bad value for 'drain_timeout'"})
     void refusesWithTheKeyNamed(String json, String message) {
         assertThatThrownBy(() -> check(json)).isInstanceOf(InvalidConfigException.class).hasMessageContaining(message);
     }
