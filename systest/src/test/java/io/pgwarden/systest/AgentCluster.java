@@ -171,6 +171,14 @@ final class AgentCluster<S extends EtcdStore> implements AutoCloseable {
         return router;
     }
 
+    /** A router, and on the leader the table {@link WriteLoad} writes to: what a scenario under write load starts from. */
+    void startRouterAndTable() throws IOException, InterruptedException, SQLException {
+        startRouter();
+        try (Connection c = connect(node(awaitLeader(Duration.ofSeconds(30))).pgPort())) {
+            WriteLoad.createTable(c);
+        }
+    }
+
     String routerUrl(ListenerRole role) {
         return "jdbc:postgresql://127.0.0.1:" + router.port(role) + "/postgres";
     }

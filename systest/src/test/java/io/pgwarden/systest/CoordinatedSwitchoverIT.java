@@ -14,7 +14,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.net.http.HttpResponse;
-import java.sql.Connection;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -43,11 +42,7 @@ class CoordinatedSwitchoverIT {
     @BeforeAll
     static void start() throws Exception {
         cluster = AgentCluster.start(LocalCluster.Options.defaults("switchover"));
-        cluster.startRouter();
-        String leader = cluster.awaitLeader(Duration.ofSeconds(30));
-        try (Connection c = AgentCluster.connect(cluster.node(leader).pgPort())) {
-            WriteLoad.createTable(c);
-        }
+        cluster.startRouterAndTable();
     }
 
     @AfterAll

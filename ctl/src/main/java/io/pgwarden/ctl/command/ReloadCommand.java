@@ -5,10 +5,8 @@ import io.pgwarden.ctl.ExitCodes;
 import io.pgwarden.ctl.Session;
 import io.pgwarden.discovery.patroni.PatroniCluster;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Mixin;
 
-import java.util.ArrayList;
 import java.util.List;
 
 /** {@code pgwarden ctl reload [MEMBER...]}: members re-read their configuration file. */
@@ -17,18 +15,15 @@ import java.util.List;
                 "Exit 1 if any member refused or did not answer."})
 public final class ReloadCommand extends CtlAction {
 
-    @Parameters(paramLabel = "MEMBER", arity = "0..*", description = "members to reload (default: every member)")
-    List<String> names = new ArrayList<>();
-
-    @Option(names = "--force", description = "do not ask for confirmation")
-    boolean force;
+    @Mixin
+    MemberChoice choice = new MemberChoice();
 
     @Override
     protected int run(Session session) {
         String scope = session.scope();
         PatroniCluster cluster = session.readExisting().cluster();
-        List<Members.Named> members = Members.select(cluster, scope, names);
-        EachMember.confirm(session, force, "Reload members " + Members.names(members) + " of cluster " + scope + "?",
+        List<Members.Named> members = Members.select(cluster, scope, choice.names);
+        EachMember.confirm(session, choice.force, "Reload members " + Members.names(members) + " of cluster " + scope + "?",
                 "reload of cluster " + scope);
         int failures = EachMember.send(session, members, "Reload", "POST", "reload", null, (member, response) -> {
             if (response.status() == 200) {

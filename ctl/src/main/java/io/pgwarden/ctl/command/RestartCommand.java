@@ -5,10 +5,9 @@ import io.pgwarden.ctl.ExitCodes;
 import io.pgwarden.ctl.Session;
 import io.pgwarden.discovery.patroni.PatroniCluster;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -19,21 +18,18 @@ import java.util.Map;
                 "Exit 1 if any member refused or did not answer; the others are still restarted."})
 public final class RestartCommand extends CtlAction {
 
-    @Parameters(paramLabel = "MEMBER", arity = "0..*", description = "members to restart (default: every member)")
-    List<String> names = new ArrayList<>();
+    @Mixin
+    MemberChoice choice = new MemberChoice();
 
     @Option(names = "--pending", description = "only members whose settings need a restart (pending restart)")
     boolean pending;
-
-    @Option(names = "--force", description = "do not ask for confirmation")
-    boolean force;
 
     @Override
     protected int run(Session session) {
         String scope = session.scope();
         PatroniCluster cluster = session.readExisting().cluster();
-        List<Members.Named> members = Members.select(cluster, scope, names);
-        EachMember.confirm(session, force, "Restart " + (pending ? "(where a restart is pending) " : "")
+        List<Members.Named> members = Members.select(cluster, scope, choice.names);
+        EachMember.confirm(session, choice.force, "Restart " + (pending ? "(where a restart is pending) " : "")
                 + "members " + Members.names(members) + " of cluster " + scope + "?", "restart of cluster " + scope);
         Map<String, Object> body = new LinkedHashMap<>();
         if (pending) {
