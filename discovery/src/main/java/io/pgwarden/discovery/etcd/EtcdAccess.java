@@ -118,14 +118,12 @@ public record EtcdAccess(List<URI> endpoints, EtcdSecurity security, String keyP
                 .orElse(List.of());
         List<X509Certificate> chain = security.cert().map(f -> pem("cert", () -> PemFiles.certificates(f)))
                 .orElse(List.of());
-        // etcd's section has no key password (nor has Patroni's): the key is stored unencrypted
-        Optional<PrivateKey> key = security.key().map(f -> pem("key", () -> PemFiles.privateKey(f, null)));
-        if (key.isPresent()) {
-            pem("key", () -> {
-                PemFiles.requireMatch(key.get(), chain.get(0), security.key().get(), security.cert().get());
-                return null;
-            });
-        }
+        Optional<PrivateKey> key = security.key().map(f -> pem("key", () -> {
+            // etcd's section has no key password (nor has Patroni's): the key is stored unencrypted
+            PrivateKey read = PemFiles.privateKey(f, null);
+            PemFiles.requireMatch(read, chain.get(0), f, security.cert().orElseThrow());
+            return read;
+        }));
         return new TlsMaterial(trusted, key, chain);
     }
 
