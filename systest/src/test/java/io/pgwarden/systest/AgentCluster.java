@@ -4,6 +4,7 @@ import static org.awaitility.Awaitility.await;
 
 import io.pgwarden.agent.local.AgentProcess;
 import io.pgwarden.agent.local.LocalCluster;
+import io.pgwarden.discovery.patroni.PatroniJson;
 import io.pgwarden.discovery.patroni.PatroniKeys;
 import io.pgwarden.pool.auth.UserList;
 import io.pgwarden.router.config.RouterConfig;
@@ -13,6 +14,10 @@ import io.pgwarden.local.EtcdServer;
 import io.pgwarden.local.EtcdStore;
 import io.pgwarden.local.FreePorts;
 import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -25,6 +30,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.Properties;
+import java.util.TreeSet;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -45,6 +51,7 @@ final class AgentCluster<S extends EtcdStore> implements AutoCloseable {
     final Path dir;
     private RouterServer router; // the first one started: routerUrl's
     private final java.util.List<RouterServer> routers = new java.util.ArrayList<>();
+    private final HttpClient http = HttpClient.newHttpClient();
 
     private AgentCluster(S etcd, LocalCluster agents, Path dir) {
         this.etcd = etcd;
@@ -100,7 +107,7 @@ final class AgentCluster<S extends EtcdStore> implements AutoCloseable {
             String leader = leader().orElseThrow();
             if (!"off".equals(agents.options().synchronousMode())) {
                 // Failover needs a synchronous standby named in the sync key.
-                var sync = new io.pgwarden.discovery.patroni.PatroniJson().readSync(etcd.get(keys.sync()).orElseThrow());
+                var sync = new PatroniJson().readSync(etcd.get(keys.sync()).orElseThrow());
                 if (!leader.equals(sync.leader()) || sync.syncStandbys().isEmpty()) {
                     return false;
                 }
@@ -124,6 +131,23 @@ final class AgentCluster<S extends EtcdStore> implements AutoCloseable {
 
     AgentProcess node(String name) {
         return agents.node(name);
+    }
+
+    /**
+     * The first synchronous standby the sync key names (by name, so a run is repeatable): the candidate
+     * a switchover may take.
+     */
+    String syncStandby() {
+        String value = etcd.get(keys.sync()).orElseThrow(() -> new IllegalStateException("no sync key " + keys.sync()));
+        return new TreeSet<>(new PatroniJson().readSync(value).syncStandbys()).first();
+    }
+
+    /** {@code POST /switchover} to {@code leader}'s REST API; the answer comes once the switchover is done. */
+    HttpResponse<String> switchover(String leader, String candidate) throws IOException, InterruptedException {
+        String body = "{\"leader\":\"" + leader + "\",\"candidate\":\"" + candidate + "\"}";
+        HttpRequest request = HttpRequest.newBuilder(URI.create(node(leader).restUrl() + "/switchover"))
+                .timeout(Duration.ofSeconds(60)).POST(HttpRequest.BodyPublishers.ofString(body)).build();
+        return http.send(request, HttpResponse.BodyHandlers.ofString());
     }
 
     RouterServer startRouter() throws IOException, InterruptedException {
@@ -163,6 +187,14 @@ final class AgentCluster<S extends EtcdStore> implements AutoCloseable {
             router = started;
         }
         return started;
+    }
+
+    /** A router, and on the leader the table {@link WriteLoad} writes to: what a scenario under write load starts from. */
+    void startRouterAndTable() throws IOException, InterruptedException, SQLException {
+        startRouter();
+        try (Connection c = connect(node(awaitLeader(Duration.ofSeconds(30))).pgPort())) {
+            WriteLoad.createTable(c);
+        }
     }
 
     String routerUrl(ListenerRole role) {

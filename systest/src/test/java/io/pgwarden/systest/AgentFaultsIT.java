@@ -8,7 +8,6 @@ import io.pgwarden.agent.local.LocalCluster;
 import io.pgwarden.local.EtcdServer;
 import io.pgwarden.router.routing.ListenerRole;
 import java.nio.file.Files;
-import java.sql.Connection;
 import java.time.Duration;
 import java.util.List;
 import java.util.Set;
@@ -44,11 +43,7 @@ class AgentFaultsIT {
     @BeforeAll
     static void start() throws Exception {
         cluster = AgentCluster.start(LocalCluster.Options.defaults("faults"));
-        cluster.startRouter();
-        String leader = cluster.awaitLeader(Duration.ofSeconds(30));
-        try (Connection c = AgentCluster.connect(cluster.node(leader).pgPort())) {
-            WriteLoad.createTable(c);
-        }
+        cluster.startRouterAndTable();
     }
 
     @AfterAll

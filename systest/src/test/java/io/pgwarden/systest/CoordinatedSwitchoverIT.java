@@ -1,10 +1,6 @@
 package io.pgwarden.systest;
 
-import io.etcd.jetcd.ByteSequence;
-import io.etcd.jetcd.Client;
 import io.pgwarden.agent.local.LocalCluster;
-import io.pgwarden.discovery.patroni.PatroniJson;
-import io.pgwarden.discovery.patroni.SyncState;
 import io.pgwarden.local.EtcdServer;
 import io.pgwarden.router.routing.ListenerRole;
 import org.junit.jupiter.api.AfterAll;
@@ -17,18 +13,12 @@ import org.junit.jupiter.api.Timeout;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
-import java.sql.Connection;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Set;
-import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -47,26 +37,16 @@ class CoordinatedSwitchoverIT {
     private static final int WRITERS = 4;
 
     private static AgentCluster<EtcdServer> cluster;
-    private static Client etcd;
     private static long idBase = 1;
-    private final HttpClient http = HttpClient.newHttpClient();
 
     @BeforeAll
     static void start() throws Exception {
         cluster = AgentCluster.start(LocalCluster.Options.defaults("switchover"));
-        cluster.startRouter();
-        String leader = cluster.awaitLeader(Duration.ofSeconds(30));
-        try (Connection c = AgentCluster.connect(cluster.node(leader).pgPort())) {
-            WriteLoad.createTable(c);
-        }
-        etcd = Client.builder().endpoints(cluster.etcd.clientUrl()).build();
+        cluster.startRouterAndTable();
     }
 
     @AfterAll
     static void stop() {
-        if (etcd != null) {
-            etcd.close();
-        }
         if (cluster != null) {
             cluster.close();
         }
@@ -85,9 +65,9 @@ class CoordinatedSwitchoverIT {
             for (int i = 0; i < SWITCHOVERS; i++) {
                 cluster.awaitHealthy(Duration.ofSeconds(60));
                 awaitAcks(loads, Duration.ofSeconds(10));
-                String candidate = syncStandby();
+                String candidate = cluster.syncStandby();
                 long sent = System.nanoTime();
-                HttpResponse<String> answer = switchover(leader, candidate);
+                HttpResponse<String> answer = cluster.switchover(leader, candidate);
                 long answered = System.nanoTime();
                 LOG.info("switchover {} {} -> {}: {} {} in {} ms", i + 1, leader, candidate, answer.statusCode(),
                         answer.body().strip(), (answered - sent) / 1_000_000);
@@ -142,20 +122,6 @@ class CoordinatedSwitchoverIT {
             }
         }
         return longest / 1_000_000;
-    }
-
-    private HttpResponse<String> switchover(String leader, String candidate) throws Exception {
-        String body = "{\"leader\":\"" + leader + "\",\"candidate\":\"" + candidate + "\"}";
-        HttpRequest request = HttpRequest.newBuilder(URI.create(cluster.node(leader).restUrl() + "/switchover"))
-                .timeout(Duration.ofSeconds(60)).POST(HttpRequest.BodyPublishers.ofString(body)).build();
-        return http.send(request, HttpResponse.BodyHandlers.ofString());
-    }
-
-    private String syncStandby() throws Exception {
-        var kvs = etcd.getKVClient().get(ByteSequence.from(cluster.keys.sync(), StandardCharsets.UTF_8))
-                .get(10, TimeUnit.SECONDS).getKvs();
-        SyncState sync = new PatroniJson().readSync(kvs.get(0).getValue().toString(StandardCharsets.UTF_8));
-        return new TreeSet<>(sync.syncStandbys()).first();
     }
 
     private static void awaitAcks(List<WriteLoad> loads, Duration timeout) {

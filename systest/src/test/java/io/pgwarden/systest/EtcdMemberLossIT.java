@@ -18,7 +18,6 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.sql.Connection;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -71,11 +70,7 @@ class EtcdMemberLossIT {
     @BeforeAll
     static void start() throws Exception {
         cluster = AgentCluster.start(LocalCluster.Options.defaults("etcdloss"), EtcdCluster.start(3));
-        cluster.startRouter();
-        String leader = cluster.awaitLeader(Duration.ofSeconds(30));
-        try (Connection c = AgentCluster.connect(cluster.node(leader).pgPort())) {
-            WriteLoad.createTable(c);
-        }
+        cluster.startRouterAndTable();
     }
 
     @AfterAll

@@ -33,10 +33,7 @@ class EtcdReplacedIT {
     @BeforeAll
     static void start() throws Exception {
         cluster = AgentCluster.start(LocalCluster.Options.defaults("replaced"));
-        cluster.startRouter();
-        try (Connection c = AgentCluster.connect(cluster.node(cluster.awaitLeader(Duration.ofSeconds(30))).pgPort())) {
-            WriteLoad.createTable(c);
-        }
+        cluster.startRouterAndTable();
     }
 
     @AfterAll

@@ -1,10 +1,6 @@
 package io.pgwarden.systest;
 
-import io.etcd.jetcd.ByteSequence;
-import io.etcd.jetcd.Client;
 import io.pgwarden.agent.local.LocalCluster;
-import io.pgwarden.discovery.patroni.PatroniJson;
-import io.pgwarden.discovery.patroni.SyncState;
 import io.pgwarden.local.ClientTools;
 import io.pgwarden.local.CommandResult;
 import io.pgwarden.local.EtcdServer;
@@ -17,16 +13,11 @@ import org.junit.jupiter.api.Timeout;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Duration;
-import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
@@ -50,8 +41,6 @@ class PgbenchSwitchoverIT {
 
     private static AgentCluster<EtcdServer> cluster;
     private static RouterServer router;
-    private static Client etcd;
-    private final HttpClient http = HttpClient.newHttpClient();
 
     @BeforeAll
     static void start() throws Exception {
@@ -61,14 +50,10 @@ class PgbenchSwitchoverIT {
         // Initialised on the leader directly: the run, not the COPY of -i, is under test.
         ClientTools.pgbench(Duration.ofSeconds(120), "127.0.0.1", cluster.node(leader).pgPort(), "postgres", "postgres",
                 "postgres", "-i", "-s", "1", "-q").requireSuccess("pgbench -i");
-        etcd = Client.builder().endpoints(cluster.etcd.clientUrl()).build();
     }
 
     @AfterAll
     static void stop() {
-        if (etcd != null) {
-            etcd.close();
-        }
         if (cluster != null) {
             cluster.close();
         }
@@ -89,9 +74,9 @@ class PgbenchSwitchoverIT {
         assertThat(run).as("pgbench still runs at the switchover").isNotDone();
         assertThat(transactionsOn(leader)).as("pgbench commits on " + leader + " before the switchover").isPositive();
 
-        String candidate = syncStandby();
+        String candidate = cluster.syncStandby();
         long sent = System.nanoTime();
-        HttpResponse<String> answer = switchover(leader, candidate);
+        HttpResponse<String> answer = cluster.switchover(leader, candidate);
         LOG.info("switchover {} -> {}: {} {} in {} ms", leader, candidate, answer.statusCode(), answer.body().strip(),
                 TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - sent));
         assertThat(answer.statusCode()).as(answer.body()).isEqualTo(200);
@@ -118,19 +103,5 @@ class PgbenchSwitchoverIT {
             r.next();
             return r.getLong(1);
         }
-    }
-
-    private HttpResponse<String> switchover(String leader, String candidate) throws Exception {
-        String body = "{\"leader\":\"" + leader + "\",\"candidate\":\"" + candidate + "\"}";
-        HttpRequest request = HttpRequest.newBuilder(URI.create(cluster.node(leader).restUrl() + "/switchover"))
-                .timeout(Duration.ofSeconds(60)).POST(HttpRequest.BodyPublishers.ofString(body)).build();
-        return http.send(request, HttpResponse.BodyHandlers.ofString());
-    }
-
-    private String syncStandby() throws Exception {
-        var kvs = etcd.getKVClient().get(ByteSequence.from(cluster.keys.sync(), StandardCharsets.UTF_8))
-                .get(10, TimeUnit.SECONDS).getKvs();
-        SyncState sync = new PatroniJson().readSync(kvs.get(0).getValue().toString(StandardCharsets.UTF_8));
-        return new TreeSet<>(sync.syncStandbys()).first();
     }
 }

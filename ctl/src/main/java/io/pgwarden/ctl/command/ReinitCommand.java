@@ -43,29 +43,19 @@ public final class ReinitCommand extends CtlAction {
                         + ": only replicas can be reinitialized");
             }
         }
-        if (!force) {
-            session.terminal().requireConfirmation("Reinitialize members " + Members.names(members) + " of cluster "
-                    + scope + "? Their data directories are deleted and cloned from the leader.",
-                    "reinitialize of cluster " + scope);
-        }
-        int failures = 0;
+        EachMember.confirm(session, force, "Reinitialize members " + Members.names(members) + " of cluster "
+                + scope + "? Their data directories are deleted and cloned from the leader.",
+                "reinitialize of cluster " + scope);
         List<Members.Named> started = new ArrayList<>();
-        for (Members.Named member : members) {
-            try {
-                ApiResponse response = ApiCall.send(session, member, "POST", "reinitialize", Map.of("force", force));
-                if (response.isSuccess()) {
+        int failures = EachMember.send(session, members, "Reinitialize", "POST", "reinitialize", Map.of("force", force),
+                (member, response) -> {
+                    if (!response.isSuccess()) {
+                        return false;
+                    }
                     session.terminal().out().println("Success: reinitialize started on member " + member.name());
                     started.add(member);
-                } else {
-                    failures++;
-                    session.terminal().err().println("pgwarden ctl: "
-                            + ApiCall.refused(session, "Reinitialize", member, response));
-                }
-            } catch (MemberUnreachableException e) {
-                failures++;
-                session.terminal().err().println("pgwarden ctl: " + ApiCall.unreachable(session, member, e).getMessage());
-            }
-        }
+                    return true;
+                });
         if (wait && !started.isEmpty()) {
             failures += awaitDone(session, started);
         }

@@ -3,14 +3,10 @@ package io.pgwarden.ctl.command;
 import io.pgwarden.ctl.CtlAction;
 import io.pgwarden.ctl.ExitCodes;
 import io.pgwarden.ctl.Session;
-import io.pgwarden.ctl.rest.ApiResponse;
-import io.pgwarden.ctl.rest.MemberUnreachableException;
 import io.pgwarden.discovery.patroni.PatroniCluster;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Mixin;
 
-import java.util.ArrayList;
 import java.util.List;
 
 /** {@code pgwarden ctl reload [MEMBER...]}: members re-read their configuration file. */
@@ -19,39 +15,27 @@ import java.util.List;
                 "Exit 1 if any member refused or did not answer."})
 public final class ReloadCommand extends CtlAction {
 
-    @Parameters(paramLabel = "MEMBER", arity = "0..*", description = "members to reload (default: every member)")
-    List<String> names = new ArrayList<>();
-
-    @Option(names = "--force", description = "do not ask for confirmation")
-    boolean force;
+    @Mixin
+    MemberChoice choice = new MemberChoice();
 
     @Override
     protected int run(Session session) {
         String scope = session.scope();
         PatroniCluster cluster = session.readExisting().cluster();
-        List<Members.Named> members = Members.select(cluster, scope, names);
-        if (!force) {
-            session.terminal().requireConfirmation("Reload members " + Members.names(members) + " of cluster " + scope
-                    + "?", "reload of cluster " + scope);
-        }
-        int failures = 0;
-        for (Members.Named member : members) {
-            try {
-                ApiResponse response = ApiCall.send(session, member, "POST", "reload", null);
-                if (response.status() == 200) {
-                    session.terminal().out().println("No changes to apply on member " + member.name());
-                } else if (response.status() == 202) {
-                    session.terminal().out().println("Reload requested on member " + member.name()
-                            + (response.body().isEmpty() ? "" : ": " + response.body()));
-                } else {
-                    failures++;
-                    session.terminal().err().println("pgwarden ctl: " + ApiCall.refused(session, "Reload", member, response));
-                }
-            } catch (MemberUnreachableException e) {
-                failures++;
-                session.terminal().err().println("pgwarden ctl: " + ApiCall.unreachable(session, member, e).getMessage());
+        List<Members.Named> members = Members.select(cluster, scope, choice.names);
+        EachMember.confirm(session, choice.force, "Reload members " + Members.names(members) + " of cluster " + scope + "?",
+                "reload of cluster " + scope);
+        int failures = EachMember.send(session, members, "Reload", "POST", "reload", null, (member, response) -> {
+            if (response.status() == 200) {
+                session.terminal().out().println("No changes to apply on member " + member.name());
+            } else if (response.status() == 202) {
+                session.terminal().out().println("Reload requested on member " + member.name()
+                        + (response.body().isEmpty() ? "" : ": " + response.body()));
+            } else {
+                return false;
             }
-        }
+            return true;
+        });
         return failures == 0 ? ExitCodes.OK : ExitCodes.FAILED;
     }
 }

@@ -3,14 +3,11 @@ package io.pgwarden.ctl.command;
 import io.pgwarden.ctl.CtlAction;
 import io.pgwarden.ctl.ExitCodes;
 import io.pgwarden.ctl.Session;
-import io.pgwarden.ctl.rest.ApiResponse;
-import io.pgwarden.ctl.rest.MemberUnreachableException;
 import io.pgwarden.discovery.patroni.PatroniCluster;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -21,45 +18,33 @@ import java.util.Map;
                 "Exit 1 if any member refused or did not answer; the others are still restarted."})
 public final class RestartCommand extends CtlAction {
 
-    @Parameters(paramLabel = "MEMBER", arity = "0..*", description = "members to restart (default: every member)")
-    List<String> names = new ArrayList<>();
+    @Mixin
+    MemberChoice choice = new MemberChoice();
 
     @Option(names = "--pending", description = "only members whose settings need a restart (pending restart)")
     boolean pending;
-
-    @Option(names = "--force", description = "do not ask for confirmation")
-    boolean force;
 
     @Override
     protected int run(Session session) {
         String scope = session.scope();
         PatroniCluster cluster = session.readExisting().cluster();
-        List<Members.Named> members = Members.select(cluster, scope, names);
-        if (!force) {
-            session.terminal().requireConfirmation("Restart " + (pending ? "(where a restart is pending) " : "")
-                    + "members " + Members.names(members) + " of cluster " + scope + "?", "restart of cluster " + scope);
-        }
+        List<Members.Named> members = Members.select(cluster, scope, choice.names);
+        EachMember.confirm(session, choice.force, "Restart " + (pending ? "(where a restart is pending) " : "")
+                + "members " + Members.names(members) + " of cluster " + scope + "?", "restart of cluster " + scope);
         Map<String, Object> body = new LinkedHashMap<>();
         if (pending) {
             body.put("restart_pending", true);
         }
-        int failures = 0;
-        for (Members.Named member : members) {
-            try {
-                ApiResponse response = ApiCall.send(session, member, "POST", "restart", body);
-                if (response.status() == 200) {
-                    session.terminal().out().println("Success: restart on member " + member.name());
-                } else if (response.status() == 202) {
-                    session.terminal().out().println("Success: restart scheduled on member " + member.name());
-                } else {
-                    failures++;
-                    session.terminal().err().println("pgwarden ctl: " + ApiCall.refused(session, "Restart", member, response));
-                }
-            } catch (MemberUnreachableException e) {
-                failures++;
-                session.terminal().err().println("pgwarden ctl: " + ApiCall.unreachable(session, member, e).getMessage());
+        int failures = EachMember.send(session, members, "Restart", "POST", "restart", body, (member, response) -> {
+            if (response.status() == 200) {
+                session.terminal().out().println("Success: restart on member " + member.name());
+            } else if (response.status() == 202) {
+                session.terminal().out().println("Success: restart scheduled on member " + member.name());
+            } else {
+                return false;
             }
-        }
+            return true;
+        });
         return failures == 0 ? ExitCodes.OK : ExitCodes.FAILED;
     }
 }

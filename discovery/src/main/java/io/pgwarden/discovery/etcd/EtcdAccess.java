@@ -1,5 +1,7 @@
 package io.pgwarden.discovery.etcd;
 
+import io.pgwarden.discovery.pem.PemException;
+import io.pgwarden.discovery.pem.PemFiles;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.file.Path;
@@ -10,6 +12,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.function.Supplier;
 
 /**
  * Everything a client needs to reach etcd: its endpoints and its {@link EtcdSecurity}, plus where a
@@ -111,13 +114,26 @@ public record EtcdAccess(List<URI> endpoints, EtcdSecurity security, String keyP
 
     private static TlsMaterial tls(EtcdSecurity security) {
         checkPairs(security);
-        List<X509Certificate> trusted = security.cacert().map(f -> PemFiles.certificates(f, "cacert")).orElse(List.of());
-        List<X509Certificate> chain = security.cert().map(f -> PemFiles.certificates(f, "cert")).orElse(List.of());
-        Optional<PrivateKey> key = security.key().map(f -> PemFiles.privateKey(f, "key"));
-        if (key.isPresent()) {
-            PemFiles.requireMatch(key.get(), chain.get(0), security.key().get(), security.cert().get(), "key");
-        }
+        List<X509Certificate> trusted = security.cacert().map(f -> pem("cacert", () -> PemFiles.certificates(f)))
+                .orElse(List.of());
+        List<X509Certificate> chain = security.cert().map(f -> pem("cert", () -> PemFiles.certificates(f)))
+                .orElse(List.of());
+        Optional<PrivateKey> key = security.key().map(f -> pem("key", () -> {
+            // etcd's section has no key password (nor has Patroni's): the key is stored unencrypted
+            PrivateKey read = PemFiles.privateKey(f, null);
+            PemFiles.requireMatch(read, chain.get(0), f, security.cert().orElseThrow());
+            return read;
+        }));
         return new TlsMaterial(trusted, key, chain);
+    }
+
+    /** A PEM file's problem, named with its setting. */
+    private static <T> T pem(String key, Supplier<T> read) {
+        try {
+            return read.get();
+        } catch (PemException e) {
+            throw new EtcdConfigException(key, e.getMessage(), e);
+        }
     }
 
     private static void checkPairs(EtcdSecurity security) {

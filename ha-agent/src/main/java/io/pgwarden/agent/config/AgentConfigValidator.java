@@ -1,8 +1,8 @@
 package io.pgwarden.agent.config;
 
-import io.pgwarden.discovery.etcd.EtcdConfigException;
-import io.pgwarden.agent.tls.PemFiles;
 import io.pgwarden.agent.tls.TlsFiles;
+import io.pgwarden.discovery.etcd.EtcdConfigException;
+import io.pgwarden.discovery.pem.PemFiles;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.PrivateKey;
@@ -193,7 +193,7 @@ final class AgentConfigValidator {
         } catch (IllegalArgumentException e) {
             throw check.fail(keyKey, e.getMessage() + (api.keyfile() == null ? " (set restapi.keyfile)" : ""));
         }
-        check.that(TlsFiles.keyMatches(key, chain.get(0)), keyKey,
+        check.that(PemFiles.keyMatches(key, chain.get(0)), keyKey,
                 () -> "the key does not belong to the certificate in " + api.certfile());
         if (api.cafile() != null) {
             try {

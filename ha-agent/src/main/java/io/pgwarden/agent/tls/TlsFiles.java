@@ -1,5 +1,6 @@
 package io.pgwarden.agent.tls;
 
+import io.pgwarden.discovery.pem.PemFiles;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.KeyStore;
@@ -52,28 +53,6 @@ public record TlsFiles(Path certfile, Path keyfile, String keyfilePassword, Path
     /** The server's key, read now, from {@code keyfile} or else {@code certfile}. */
     public PrivateKey key() {
         return PemFiles.privateKey(keyfile != null ? keyfile : certfile, keyfilePassword);
-    }
-
-    /** Whether {@code key} belongs to {@code certificate}: it signs what the certificate's public key verifies. */
-    public static boolean keyMatches(PrivateKey key, X509Certificate certificate) {
-        String algorithm = switch (key.getAlgorithm()) {
-            case "RSA" -> "SHA256withRSA";
-            case "EC" -> "SHA256withECDSA";
-            default -> key.getAlgorithm(); // Ed25519, Ed448
-        };
-        try {
-            byte[] probe = "pgwarden".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
-            java.security.Signature signer = java.security.Signature.getInstance(algorithm);
-            signer.initSign(key);
-            signer.update(probe);
-            byte[] signature = signer.sign();
-            java.security.Signature verifier = java.security.Signature.getInstance(algorithm);
-            verifier.initVerify(certificate.getPublicKey());
-            verifier.update(probe);
-            return verifier.verify(signature);
-        } catch (GeneralSecurityException e) {
-            return false;
-        }
     }
 
     /** The server side: this certificate and key; client certificates checked against {@code cafile}. */

@@ -4,41 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.pgwarden.agent.tls.TlsFiles;
-import io.pgwarden.testkit.TestCertificates;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** restapi.authentication and the TLS keys: read as Patroni names them, every bad file refused at load with its key. */
-class AgentConfigRestApiTest {
-
-    private static TestCertificates certs;
-
-    @TempDir
-    Path dir;
-
-    private AgentConfigFiles files;
-    private final AgentConfigLoader loader = new AgentConfigLoader();
-
-    @BeforeAll
-    static void create() {
-        certs = TestCertificates.create();
-    }
-
-    @AfterAll
-    static void delete() {
-        certs.close();
-    }
-
-    @BeforeEach
-    void setUp() {
-        files = new AgentConfigFiles(dir);
-    }
+class AgentConfigRestApiTest extends ConfigWithCertificates {
 
     @Test
     void readsPatronisKeysAndServesHttpsWithThem() throws Exception {
@@ -63,13 +35,13 @@ class AgentConfigRestApiTest {
     void badFilesAndMismatchesNameTheKeyAndTheFile() {
         assertRefused("restapi.certfile", "cannot read",
                 "restapi.certfile", dir.resolve("missing.crt").toString());
-        assertRefused("restapi.certfile", "no PEM certificate",
+        assertRefused("restapi.certfile", "is not a PEM certificate file",
                 "restapi.certfile", certs.serverKey().toString(), "restapi.keyfile", certs.serverKey().toString());
-        assertRefused("restapi.certfile", "no PEM private key",
+        assertRefused("restapi.certfile", "is not a PEM private key file",
                 "restapi.certfile", certs.serverCert().toString());
         assertRefused("restapi.keyfile", "the key does not belong to the certificate",
                 "restapi.certfile", certs.serverCert().toString(), "restapi.keyfile", certs.clientKey().toString());
-        assertRefused("restapi.cafile", "no PEM certificate", "restapi.certfile", certs.serverCert().toString(),
+        assertRefused("restapi.cafile", "is not a PEM certificate file", "restapi.certfile", certs.serverCert().toString(),
                 "restapi.keyfile", certs.serverKey().toString(), "restapi.cafile", certs.serverKey().toString());
         assertRefused("restapi.verify_client", "needs restapi.cafile", "restapi.certfile", certs.serverCert().toString(),
                 "restapi.keyfile", certs.serverKey().toString(), "restapi.verify_client", "required");

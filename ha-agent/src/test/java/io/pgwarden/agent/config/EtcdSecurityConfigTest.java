@@ -4,42 +4,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.pgwarden.discovery.etcd.EtcdAccess;
-import io.pgwarden.testkit.TestCertificates;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** The {@code etcd:} section's TLS and user keys (Patroni's etcd3 names), and the errors they give. */
-class EtcdSecurityConfigTest {
-
-    private static TestCertificates certs;
-
-    @TempDir
-    Path dir;
-
-    private AgentConfigFiles files;
-    private final AgentConfigLoader loader = new AgentConfigLoader();
-
-    @BeforeAll
-    static void certificates() {
-        certs = TestCertificates.create();
-    }
-
-    @AfterAll
-    static void delete() {
-        certs.close();
-    }
-
-    @BeforeEach
-    void setUp() {
-        files = new AgentConfigFiles(dir);
-    }
+class EtcdSecurityConfigTest extends ConfigWithCertificates {
 
     @Test
     void readsEveryKeyWithPathsRelativeToTheConfigFile() throws Exception {

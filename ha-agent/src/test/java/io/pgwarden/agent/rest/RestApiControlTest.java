@@ -151,7 +151,7 @@ class RestApiControlTest {
                 javax.net.ssl.TrustManagerFactory.getDefaultAlgorithm());
         java.security.KeyStore ks = java.security.KeyStore.getInstance("PKCS12");
         ks.load(null, null);
-        ks.setCertificateEntry("ca", io.pgwarden.agent.tls.PemFiles.certificates(certs.caCert()).get(0));
+        ks.setCertificateEntry("ca", io.pgwarden.discovery.pem.PemFiles.certificates(certs.caCert()).get(0));
         tmf.init(ks);
         trustOnly.init(null, tmf.getTrustManagers(), null);
         HttpClient noCertificate = client(trustOnly);
