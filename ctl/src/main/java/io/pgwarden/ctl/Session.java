@@ -50,7 +50,7 @@ public final class Session implements AutoCloseable {
         ClusterState state = store.read();
         if (state.isEmpty()) {
             throw CtlException.failed("cluster " + scope() + " not found: no keys under " + store.keys().prefix()
-                    + " in etcd at " + address.etcd());
+                    + " in etcd at " + address.etcd().endpoints());
         }
         return state;
     }

@@ -3,11 +3,18 @@ package io.pgwarden.ctl;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.ByteArrayInputStream;
+import java.io.IOException;
 import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** The command line without a cluster: usage errors exit with 2 before anything is contacted. */
 class CtlCommandTest {
+
+    @TempDir
+    Path dir;
 
     private final StringWriter out = new StringWriter();
     private final StringWriter err = new StringWriter();
@@ -41,9 +48,47 @@ class CtlCommandTest {
     }
 
     @Test
-    void httpsEtcdIsRefusedUntilTlsIsPluggedIn() {
-        assertThat(run("--etcd", "https://127.0.0.1:2379", "--scope", "d", "list")).isEqualTo(ExitCodes.USAGE);
-        assertThat(err.toString()).contains("TLS to etcd");
+    void badEtcdOptionsAreUsageErrorsNamingTheOption() {
+        assertThat(run("--etcd", "ftp://127.0.0.1:2379", "--scope", "d", "list")).isEqualTo(ExitCodes.USAGE);
+        assertThat(err.toString()).contains("bad value for --etcd: must be http://host:port");
+        assertThat(run("--etcd", "https://127.0.0.1:2379", "--etcd-cacert", dir.resolve("none.pem").toString(),
+                "--scope", "d", "list")).isEqualTo(ExitCodes.USAGE);
+        assertThat(err.toString()).contains("bad value for --etcd-cacert: ").contains("none.pem");
+        assertThat(run("--etcd", "http://127.0.0.1:2379", "--etcd-user", "root", "--scope", "d", "list"))
+                .isEqualTo(ExitCodes.USAGE);
+        assertThat(err.toString()).contains("bad value for --etcd-password: is required with username");
+        assertThat(run("--etcd", "127.0.0.1:2379", "--etcd-protocol", "spdy", "--scope", "d", "list"))
+                .isEqualTo(ExitCodes.USAGE);
+        assertThat(err.toString()).contains("bad value for --etcd-protocol: must be http or https");
+    }
+
+    @Test
+    void badEtcdKeysOfTheFileAreUsageErrorsNamingKeyAndFile() throws IOException {
+        Path agent = Files.writeString(dir.resolve("node1.yml"), """
+                scope: demo
+                etcd:
+                  hosts: [https://127.0.0.1:2379]
+                  cacert: missing-ca.pem
+                  username: root
+                  password: secret
+                """);
+        assertThat(run("-c", agent.toString(), "list")).isEqualTo(ExitCodes.USAGE);
+        assertThat(err.toString()).contains("bad value for etcd.cacert in " + agent + ": ")
+                .contains(dir.resolve("missing-ca.pem").toString());
+
+        Path router = Files.writeString(dir.resolve("router.yml"), """
+                dcs:
+                  etcd: [http://127.0.0.1:2379]
+                  scope: demo
+                  cert: client.pem
+                """);
+        assertThat(run("-c", router.toString(), "list")).isEqualTo(ExitCodes.USAGE);
+        assertThat(err.toString()).contains("bad value for dcs.cert in " + router + ": ");
+
+        // The command line wins: its own CA file is the one at fault.
+        assertThat(run("-c", agent.toString(), "--etcd-cacert", dir.resolve("other.pem").toString(), "list"))
+                .isEqualTo(ExitCodes.USAGE);
+        assertThat(err.toString()).contains("bad value for --etcd-cacert: ");
     }
 
     @Test
@@ -65,6 +110,6 @@ class CtlCommandTest {
     void helpListsEveryCommand() {
         assertThat(run("--help")).isZero();
         assertThat(out.toString()).contains("list", "topology", "history", "show-config", "edit-config", "switchover",
-                "failover", "pause", "resume", "restart", "reinit", "reload", "remove", "Exit codes");
+                "failover", "flush", "pause", "resume", "restart", "reinit", "reload", "remove", "Exit codes");
     }
 }

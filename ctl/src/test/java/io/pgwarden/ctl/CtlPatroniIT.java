@@ -7,7 +7,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
-import io.pgwarden.ctl.connect.EtcdClientFactory;
+import io.pgwarden.discovery.etcd.EtcdAccess;
+import io.pgwarden.discovery.etcd.EtcdClients;
 import io.pgwarden.ctl.store.ClusterState;
 import io.pgwarden.ctl.store.ClusterStore;
 import io.pgwarden.discovery.patroni.PatroniJson;
@@ -159,9 +160,9 @@ class CtlPatroniIT {
     @Test
     @Order(6)
     void theConfigIsWrittenOnlyIfNobodyChangedItSinceItWasRead() {
-        try (ClusterStore store = new ClusterStore(new EtcdClientFactory().create(
-                List.of(URI.create(patroni.etcd().clientUrl())), Duration.ofSeconds(10)), keys, Duration.ofSeconds(10),
-                patroni.etcd().clientUrl())) {
+        EtcdAccess access = EtcdAccess.plain(List.of(URI.create(patroni.etcd().clientUrl())));
+        try (ClusterStore store = new ClusterStore(EtcdClients.create(access, Duration.ofSeconds(10)), keys,
+                Duration.ofSeconds(10), access)) {
             ClusterState read = store.read();
             String before = read.configJson().orElseThrow();
             String other = before.replace("\"loop_wait\":3", "\"loop_wait\":2");

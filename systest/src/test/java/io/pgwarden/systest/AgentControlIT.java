@@ -48,7 +48,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The agents' control endpoints on a real cluster (etcd, three agents as processes): the config key
  * patched, PostgreSQL restarted (now and on a schedule), a replica cloned again, the agent's file reloaded,
- * basic auth and HTTPS; and Debian's patronictl 3.0.2 driving the same endpoints. One cluster for all;
+ * basic auth and HTTPS; and Debian's patronictl 3.0.2 driving the same endpoints (restart, reload,
+ * reinit, switchover, pause and resume with --wait). One cluster for all;
  * each test leaves it healthy for the next.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -319,6 +320,49 @@ class AgentControlIT {
 
     @Test
     @Order(7)
+    void patronictlSwitchesOverAndPausesWithWait() throws Exception {
+        Path config = patronictlConfig("");
+        String from = cluster.leader().orElseThrow();
+        String to = replica();
+        try (LeaderKeyHistory history = new LeaderKeyHistory(cluster.etcd.clientUrl(), cluster.keys.leader())) {
+            CommandResult switchover = patronictl(config, "switchover", "control", "--leader", from, "--candidate", to,
+                    "--force");
+            switchover.requireSuccess("patronictl switchover");
+            // patronictl exits 0 even when the leader refuses: its words tell.
+            assertThat(switchover.stdout()).contains("Successfully switched over to \"" + to + "\"")
+                    .doesNotContain("failed, details").doesNotContain("falling back to DCS");
+            assertThat(cluster.leader()).contains(to);
+            assertThat(history.holders()).containsExactly(from, to);
+        }
+        try (Connection c = AgentCluster.connect(cluster.node(to)); Statement s = c.createStatement();
+             ResultSet r = s.executeQuery("SELECT pg_is_in_recovery()")) {
+            r.next();
+            assertThat(r.getBoolean(1)).as(to + " is a primary").isFalse();
+        }
+        cluster.awaitHealthy(Duration.ofSeconds(90));
+
+        CommandResult pause = patronictl(config, "pause", "control", "--wait");
+        pause.requireSuccess("patronictl pause --wait");
+        assertThat(pause.stdout()).contains("'pause' request sent, waiting until it is recognized by all nodes")
+                .contains("Success: cluster management is paused").doesNotContain("didn't recognized");
+        assertThat(configKey().path("pause").asBoolean()).isTrue();
+        for (AgentProcess node : cluster.agents.nodes()) {
+            assertThat(JSON.readTree(cluster.etcd.get(cluster.keys.member(node.name())).orElseThrow()).path("pause")
+                    .asBoolean()).as(node.name() + " reports pause").isTrue();
+        }
+
+        CommandResult resume = patronictl(config, "resume", "control", "--wait");
+        resume.requireSuccess("patronictl resume --wait");
+        assertThat(resume.stdout()).contains("Success: cluster management is resumed").doesNotContain("didn't recognized");
+        assertThat(configKey().has("pause")).isFalse();
+        for (AgentProcess node : cluster.agents.nodes()) {
+            assertThat(JSON.readTree(cluster.etcd.get(cluster.keys.member(node.name())).orElseThrow()).path("pause")
+                    .asBoolean(false)).as(node.name() + " reports no pause").isFalse();
+        }
+    }
+
+    @Test
+    @Order(8)
     void httpsWithTheNodesCertificate() throws Exception {
         AgentProcess node = cluster.node(replica());
         node.terminate();

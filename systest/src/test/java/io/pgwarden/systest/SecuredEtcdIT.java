@@ -37,7 +37,8 @@ import org.slf4j.LoggerFactory;
 /**
  * etcd that requires TLS, client certificates and a password: an agent bootstraps a cluster on it,
  * the router follows that cluster with a user of its own, and an agent or a router that gets a
- * setting wrong says so in one line naming the setting. One node keeps it short.
+ * setting wrong says so in one line naming the setting; ctl lists the cluster and shows its config with
+ * its own flags or the agent's YAML, and names the setting it got wrong. One node keeps it short.
  */
 @Timeout(value = 4, unit = TimeUnit.MINUTES)
 class SecuredEtcdIT {
@@ -133,6 +134,54 @@ class SecuredEtcdIT {
         } finally {
             logger.detachAppender(problems);
         }
+    }
+
+    @Test
+    void ctlListsAndShowsTheConfigOverTlsWithAPassword() {
+        CtlRun list = CtlRun.of("", ctlOptions(certs.caCert(), ROUTER_PASSWORD), "list", "--format", "tsv");
+        assertThat(list.exit()).as(list.toString()).isZero();
+        assertThat(list.out()).contains(SCOPE + "\t" + leader + "\t").contains("Leader");
+
+        // The agent's own YAML: its etcd section's hosts, TLS files and root user.
+        List<String> fromYaml = List.of("-c", cluster.node(leader).config().toString());
+        CtlRun listFromYaml = CtlRun.of("", fromYaml, "list");
+        assertThat(listFromYaml.exit()).as(listFromYaml.toString()).isZero();
+        assertThat(listFromYaml.out()).startsWith("+ Cluster: " + SCOPE + " (").contains("| " + leader + " ");
+        CtlRun show = CtlRun.of("", fromYaml, "show-config");
+        assertThat(show.exit()).as(show.toString()).isZero();
+        assertThat(show.out()).contains("ttl: 10\n").contains("loop_wait: 2\n");
+    }
+
+    @Test
+    void ctlWithAWrongPasswordSaysWhichSettingAndExits1() throws Exception {
+        CtlRun wrong = CtlRun.of("", ctlOptions(certs.caCert(), "wrong"), "list");
+        assertThat(wrong.exit()).as(wrong.toString()).isEqualTo(io.pgwarden.ctl.ExitCodes.FAILED);
+        assertThat(wrong.err()).contains("etcd rejected user 'router': authentication failed (--etcd-password)")
+                .doesNotContain("Exception");
+
+        Path file = cluster.dir.resolve("wrong-password.yml");
+        Files.writeString(file, Files.readString(cluster.node(leader).config())
+                .replace(ROOT_PASSWORD, "wrong-" + ROOT_PASSWORD));
+        CtlRun fromYaml = CtlRun.of("", List.of("-c", file.toString()), "show-config");
+        assertThat(fromYaml.exit()).as(fromYaml.toString()).isEqualTo(io.pgwarden.ctl.ExitCodes.FAILED);
+        assertThat(fromYaml.err()).contains("etcd rejected user 'root': authentication failed (etcd.password in "
+                + file + ")");
+
+        CtlRun untrusted = CtlRun.of("", ctlOptions(certs.otherCaCert(), ROUTER_PASSWORD), "list");
+        assertThat(untrusted.exit()).as(untrusted.toString()).isEqualTo(io.pgwarden.ctl.ExitCodes.FAILED);
+        assertThat(untrusted.err()).contains("is not trusted: no CA in " + certs.otherCaCert()
+                + " signed it (--etcd-cacert)");
+
+        CtlRun missingCa = CtlRun.of("", ctlOptions(cluster.dir.resolve("no-such-ca.pem"), ROUTER_PASSWORD), "list");
+        assertThat(missingCa.exit()).as(missingCa.toString()).isEqualTo(io.pgwarden.ctl.ExitCodes.USAGE);
+        assertThat(missingCa.err()).contains("bad value for --etcd-cacert: ").contains("no-such-ca.pem");
+    }
+
+    /** ctl's flags for the etcd of this test, as the router's user. */
+    private static List<String> ctlOptions(Path cacert, String password) {
+        return List.of("--etcd", cluster.etcd.clientUrl(), "--etcd-cacert", cacert.toString(),
+                "--etcd-cert", certs.clientCert().toString(), "--etcd-key", certs.clientKey().toString(),
+                "--etcd-user", "router", "--etcd-password", password, "--scope", SCOPE, "--timeout", "10");
     }
 
     private static List<String> errors(ListAppender<ILoggingEvent> appender) {

@@ -6,7 +6,6 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import io.pgwarden.ctl.CtlException;
 
 import java.io.IOException;
-import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -16,8 +15,11 @@ import java.util.Optional;
 
 /**
  * Reads the few keys ctl needs from a YAML file of a pgwarden agent ({@code scope}, {@code namespace},
- * {@code etcd.hosts}, {@code restapi.authentication}), a pgwarden router ({@code dcs.etcd},
- * {@code dcs.namespace}, {@code dcs.scope}) or a Patroni node ({@code etcd3.hosts} as {@code host:port}).
+ * the {@code etcd} section, {@code restapi.authentication}), a pgwarden router ({@code dcs.etcd},
+ * {@code dcs.namespace}, {@code dcs.scope}, the {@code dcs} section's TLS and user keys) or a Patroni
+ * node ({@code etcd3.hosts} as {@code host:port}, {@code etcd3.protocol}). The etcd sections'
+ * {@code protocol}, {@code cacert}, {@code cert}, {@code key}, {@code username} and {@code password}
+ * are read as all three programs name them; their values are checked later, with the command line's.
  * Every other key is left to the process that owns the file, so the reading is lenient on purpose.
  */
 public final class ConfigFileReader {
@@ -45,18 +47,23 @@ public final class ConfigFileReader {
         }
         Reader reader = new Reader(file, root);
         JsonNode dcs = root.path("dcs");
-        List<URI> etcd;
         Optional<String> namespace;
         Optional<String> scope;
+        String section;
+        String hostsKey;
         if (dcs.isObject() && dcs.has("etcd")) { // router
-            etcd = reader.endpoints(dcs.get("etcd"), "dcs.etcd", "http");
+            section = "dcs";
+            hostsKey = "etcd";
             namespace = reader.text(dcs.get("namespace"), "dcs.namespace");
             scope = reader.text(dcs.get("scope"), "dcs.scope");
         } else {
-            etcd = reader.agentOrPatroniEndpoints();
+            section = root.path("etcd").isObject() || !root.path("etcd3").isObject() ? "etcd" : "etcd3";
+            JsonNode node = root.path(section);
+            hostsKey = node.has("hosts") ? "hosts" : node.has("host") ? "host" : node.has("url") ? "url" : "hosts";
             namespace = reader.text(root.get("namespace"), "namespace");
             scope = reader.text(root.get("scope"), "scope");
         }
+        EtcdSettings etcd = reader.etcd(root.path(section), section, hostsKey);
         JsonNode restapi = root.path("restapi");
         JsonNode ctl = root.path("ctl");
         Optional<String> auth = reader.text(ctl.get("auth"), "ctl.auth")
@@ -65,7 +72,7 @@ public final class ConfigFileReader {
                 .or(() -> reader.text(restapi.get("cafile"), "restapi.cafile"))
                 .map(p -> resolve(file, p));
         Optional<Boolean> insecure = reader.bool(ctl.get("insecure"), "ctl.insecure");
-        return new FileSettings(etcd, namespace, scope, auth, cacert, insecure);
+        return new FileSettings(Optional.of(file), etcd, section, hostsKey, namespace, scope, auth, cacert, insecure);
     }
 
     private static Path resolve(Path file, String path) {
@@ -77,28 +84,21 @@ public final class ConfigFileReader {
     /** Reads values of one file, failing with its name and the key. */
     private record Reader(Path file, JsonNode root) {
 
-        List<URI> agentOrPatroniEndpoints() {
-            for (String section : List.of("etcd", "etcd3")) {
-                JsonNode node = root.path(section);
-                if (!node.isObject()) {
-                    continue;
-                }
-                // Patroni writes bare host:port and says which scheme in `protocol`.
-                String scheme = text(node.get("protocol"), section + ".protocol").orElse("http");
-                if (node.has("hosts")) {
-                    return endpoints(node.get("hosts"), section + ".hosts", scheme);
-                }
-                if (node.has("host")) {
-                    return endpoints(node.get("host"), section + ".host", scheme);
-                }
-                if (node.has("url")) {
-                    return endpoints(node.get("url"), section + ".url", scheme);
-                }
+        /** The section's endpoints as written and its TLS and user settings; paths resolved against the file's folder. */
+        EtcdSettings etcd(JsonNode node, String section, String hostsKey) {
+            if (!node.isObject()) {
+                return EtcdSettings.NONE;
             }
-            return List.of();
+            String prefix = section + ".";
+            return new EtcdSettings(hosts(node.get(hostsKey), prefix + hostsKey),
+                    text(node.get("protocol"), prefix + "protocol"),
+                    path(node.get("cacert"), prefix + "cacert"), path(node.get("cert"), prefix + "cert"),
+                    path(node.get("key"), prefix + "key"), text(node.get("username"), prefix + "username"),
+                    text(node.get("password"), prefix + "password"));
         }
 
-        List<URI> endpoints(JsonNode node, String key, String scheme) {
+        /** A list of endpoints, or one string of them separated by commas (Patroni's form). */
+        List<String> hosts(JsonNode node, String key) {
             List<String> hosts = new ArrayList<>();
             if (node == null || node.isNull()) {
                 return List.of();
@@ -118,20 +118,11 @@ public final class ConfigFileReader {
             } else {
                 throw bad(key, "a list of host:port or http://host:port strings");
             }
-            List<URI> uris = new ArrayList<>();
-            for (String host : hosts) {
-                String url = host.contains("://") ? host : scheme + "://" + host;
-                try {
-                    URI uri = URI.create(url);
-                    if (uri.getHost() == null) {
-                        throw new IllegalArgumentException("no host");
-                    }
-                    uris.add(uri);
-                } catch (IllegalArgumentException e) {
-                    throw bad(key, "host:port or http://host:port, not '" + host + "'");
-                }
-            }
-            return uris;
+            return hosts;
+        }
+
+        Optional<Path> path(JsonNode node, String key) {
+            return text(node, key).map(p -> resolve(file, p));
         }
 
         Optional<String> text(JsonNode node, String key) {

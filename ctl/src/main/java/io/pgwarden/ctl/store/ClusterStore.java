@@ -12,6 +12,8 @@ import io.etcd.jetcd.options.DeleteOption;
 import io.etcd.jetcd.options.GetOption;
 import io.etcd.jetcd.options.PutOption;
 import io.pgwarden.ctl.CtlException;
+import io.pgwarden.discovery.etcd.EtcdAccess;
+import io.pgwarden.discovery.etcd.EtcdFailures;
 import io.pgwarden.discovery.patroni.PatroniCluster;
 import io.pgwarden.discovery.patroni.PatroniJson;
 import io.pgwarden.discovery.patroni.PatroniKeys;
@@ -31,24 +33,28 @@ import java.util.concurrent.TimeoutException;
  * A cluster's keys in etcd, as ctl reads and writes them: linearizable reads of the whole prefix,
  * the {@code config} key written by compare-and-swap on its mod revision, the {@code failover} key
  * (when no member's REST API answers), and removal of the whole prefix. Every call is bounded by the
- * timeout; a failure is a {@link CtlException} naming the etcd endpoints and the cluster.
+ * timeout; a failure is a {@link CtlException} naming the etcd endpoints and the cluster, and why etcd
+ * refused when it can be told (a wrong password, an untrusted certificate: {@link EtcdFailures}).
  */
 public final class ClusterStore implements AutoCloseable {
+
+    /** How long each endpoint may take to show why a call failed. */
+    private static final Duration PROBE_TIMEOUT = Duration.ofSeconds(3);
 
     private final Client client;
     private final PatroniKeys keys;
     private final Duration timeout;
-    private final String where;
+    private final EtcdAccess access;
     private final PatroniJson json = new PatroniJson();
 
     /**
-     * @param where the endpoints, for messages
+     * @param access how {@code client} was built: the endpoints, and the settings a refusal names
      */
-    public ClusterStore(Client client, PatroniKeys keys, Duration timeout, String where) {
+    public ClusterStore(Client client, PatroniKeys keys, Duration timeout, EtcdAccess access) {
         this.client = Objects.requireNonNull(client, "client");
         this.keys = Objects.requireNonNull(keys, "keys");
         this.timeout = Objects.requireNonNull(timeout, "timeout");
-        this.where = Objects.requireNonNull(where, "where");
+        this.access = Objects.requireNonNull(access, "access");
     }
 
     public PatroniKeys keys() {
@@ -95,6 +101,11 @@ public final class ClusterStore implements AutoCloseable {
         await(client.getKVClient().put(bytes(keys.failover()), bytes(value)), "writing " + keys.failover());
     }
 
+    /** Deletes the {@code failover} key: a scheduled switchover no member's REST API could cancel. */
+    public boolean deleteFailover() {
+        return await(client.getKVClient().delete(bytes(keys.failover())), "deleting " + keys.failover()).getDeleted() > 0;
+    }
+
     /** Deletes every key under the prefix; returns how many there were. */
     public long deleteAll() {
         return await(client.getKVClient().delete(bytes(keys.prefix()), DeleteOption.builder().isPrefix(true).build()),
@@ -111,12 +122,14 @@ public final class ClusterStore implements AutoCloseable {
             return future.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
         } catch (TimeoutException e) {
             future.cancel(true);
-            throw CtlException.failed("etcd at " + where + " did not answer within " + timeout.toSeconds()
-                    + " s " + what + " (cluster " + keys.scope() + ")", e);
+            // A TLS handshake that keeps failing looks like silence to the client: the probe names it.
+            String why = EtcdFailures.probe(access, PROBE_TIMEOUT).map(p -> ": " + p).orElse("");
+            throw CtlException.failed("etcd at " + access.endpoints() + " did not answer within " + timeout.toSeconds()
+                    + " s " + what + " (cluster " + keys.scope() + ")" + why, e);
         } catch (ExecutionException e) {
             Throwable cause = e.getCause() == null ? e : e.getCause();
-            throw CtlException.failed("etcd at " + where + " failed " + what + " (cluster " + keys.scope() + "): "
-                    + cause.getMessage(), cause);
+            throw CtlException.failed("etcd at " + access.endpoints() + " failed " + what + " (cluster " + keys.scope()
+                    + "): " + EtcdFailures.explain(cause, access, PROBE_TIMEOUT), cause);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw CtlException.failed("interrupted " + what, e);
