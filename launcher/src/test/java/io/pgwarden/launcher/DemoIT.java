@@ -128,7 +128,13 @@ class DemoIT {
         assertThat(dir).as("the demo's temp dir is removed")
                 .satisfies(d -> assertThat(Files.exists(d)).isFalse());
         assertThat(isListening(primaryPort)).as("router port closed").isFalse();
-        assertThat(started.stream().filter(ProcessHandle::isAlive).map(p -> p.pid() + " " + p.info()).toList())
+        // An exited postmaster is reparented to init and stays a zombie until init reaps it, which in a
+        // container may take a moment: dead is what counts, not reaped.
+        long until = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (started.stream().anyMatch(DemoIT::running) && System.nanoTime() < until) {
+            Thread.sleep(100);
+        }
+        assertThat(started.stream().filter(DemoIT::running).map(p -> p.pid() + " " + p.info()).toList())
                 .as("agents, postmasters and their children are gone").isEmpty();
         assertThat(pgrep(dir.toString())).as("no agent or postgres with files in the demo's dir").isEmpty();
         assertThat(pgrep(etcdUrl)).as("no etcd on the demo's URL").isEmpty();
@@ -178,6 +184,20 @@ class DemoIT {
     }
 
     /** Processes whose command line contains {@code text} (its dots match any character: harmless here). */
+    /** Alive and not a zombie (state Z in /proc/<pid>/stat: exited, waiting for its parent to reap it). */
+    private static boolean running(ProcessHandle process) {
+        if (!process.isAlive()) {
+            return false;
+        }
+        try {
+            String stat = Files.readString(Path.of("/proc", String.valueOf(process.pid()), "stat"));
+            int end = stat.lastIndexOf(')');
+            return end < 0 || end + 2 >= stat.length() || stat.charAt(end + 2) != 'Z';
+        } catch (IOException e) {
+            return false; // gone meanwhile
+        }
+    }
+
     private static List<String> pgrep(String text) {
         CommandResult result = Commands.run(Duration.ofSeconds(10), "pgrep", "-af", text);
         return result.stdout().lines().filter(line -> !line.isBlank()).toList();
