@@ -953,8 +953,8 @@ public final class Agent implements AutoCloseable {
     }
 
     /**
-     * The named candidate while the leader drains: ready itself, then reads etcd every few milliseconds
-     * (a loop would cost a watch event, a read and a look at PostgreSQL) until the leader has stopped and
+     * The named candidate while the leader drains: ready itself, then follows etcd with a watch of its
+     * own (a loop would cost a wake-up, a read and a look at PostgreSQL) until the leader has stopped and
      * released the key — then takes over at once. Returns to the loop when the request goes away, another
      * node takes the key, or the leader takes longer than a drain and a stop may.
      */
@@ -966,32 +966,18 @@ public final class Agent implements AutoCloseable {
     }
 
     private void awaitHandover(PatroniCluster cluster, LocalState local, String leader, HeldConnection held) {
-        long deadline = System.nanoTime() + drainTimeout(cluster).plus(timing.retryTimeout().multipliedBy(2)).toNanos();
-        while (!stopping && System.nanoTime() - deadline < 0) {
-            RouterDrain.Snapshot now = routerDrain.snapshot();
-            boolean stillNamed = now.cluster().failover()
-                    .map(f -> f.coordinated() && config.name().equals(f.candidate())).orElse(false);
-            if (!stillNamed) {
-                return;
+        Duration limit = drainTimeout(cluster).plus(timing.retryTimeout().multipliedBy(2));
+        RouterDrain.Snapshot now = routerDrain.awaitRelease(leader, config.name(), limit);
+        boolean stillNamed = now.cluster().failover()
+                .map(f -> f.coordinated() && config.name().equals(f.candidate())).orElse(false);
+        if (stillNamed && now.cluster().leader().isEmpty()) {
+            Optional<Drain> drain = now.drain().filter(d -> d.candidate().equals(config.name()) && d.lastLsn() != null);
+            if (drain.isPresent()) {
+                takeOver(now.cluster(), local, drain, held);
             }
-            Optional<String> holder = now.cluster().leader();
-            if (holder.isEmpty()) {
-                Optional<Drain> drain = now.drain().filter(d -> d.candidate().equals(config.name()) && d.lastLsn() != null);
-                if (drain.isPresent()) {
-                    takeOver(now.cluster(), local, drain, held);
-                }
-                return; // released without a drain: the loop decides, with every check of an election
-            }
-            if (!holder.get().equals(leader)) {
-                return;
-            }
-            try {
-                Thread.sleep(3);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
-            }
+            // released without a drain: the loop decides, with every check of an election
         }
+        // otherwise the request went away, another node took the key, or the leader took too long
     }
 
     private void clearFailover(String reason) {

@@ -111,6 +111,64 @@ public final class EtcdDcs implements AutoCloseable {
         return kvs;
     }
 
+    /**
+     * Reads everything under the cluster's prefix, then follows it with a watch of its own until
+     * {@code done} holds for what it sees, or {@code timeout} passes: a switchover's waits, woken by
+     * each change instead of polling etcd. Returns the keys as last seen (full key to value).
+     */
+    public Map<String, String> awaitKeys(java.util.function.Predicate<Map<String, String>> done, Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        GetResponse first = await(client.getKVClient().get(bytes(keys.prefix()),
+                GetOption.builder().isPrefix(true).withSerializable(false).build()), "read " + keys.prefix());
+        Map<String, String> seen = new HashMap<>();
+        first.getKvs().forEach(kv -> seen.put(text(kv.getKey()), text(kv.getValue())));
+        if (done.test(Map.copyOf(seen))) {
+            return seen;
+        }
+        Object changed = new Object();
+        boolean[] failed = {false};
+        Watch.Watcher own = client.getWatchClient().watch(bytes(keys.prefix()),
+                WatchOption.builder().isPrefix(true).withRevision(first.getHeader().getRevision() + 1).build(),
+                response -> {
+                    synchronized (changed) {
+                        for (io.etcd.jetcd.watch.WatchEvent e : response.getEvents()) {
+                            String key = text(e.getKeyValue().getKey());
+                            if (e.getEventType() == io.etcd.jetcd.watch.WatchEvent.EventType.DELETE) {
+                                seen.remove(key);
+                            } else {
+                                seen.put(key, text(e.getKeyValue().getValue()));
+                            }
+                        }
+                        changed.notifyAll();
+                    }
+                },
+                error -> {
+                    synchronized (changed) {
+                        failed[0] = true;
+                        changed.notifyAll();
+                    }
+                });
+        try {
+            synchronized (changed) {
+                while (!done.test(Map.copyOf(seen))) {
+                    long left = deadline - System.nanoTime();
+                    if (left <= 0 || failed[0]) {
+                        break;
+                    }
+                    changed.wait(Math.max(1, TimeUnit.NANOSECONDS.toMillis(left)));
+                }
+                return new HashMap<>(seen);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            synchronized (changed) {
+                return new HashMap<>(seen);
+            }
+        } finally {
+            own.close();
+        }
+    }
+
     /** One key's value, read linearizably; empty when it does not exist. */
     public java.util.Optional<String> get(String key) {
         GetResponse response = await(client.getKVClient().get(bytes(key),

@@ -18,9 +18,6 @@ import java.util.TreeSet;
  */
 public final class RouterDrain {
 
-    /** Reads are linearizable and cheap; a drain lasts milliseconds, so a tight poll costs little. */
-    private static final long POLL_MILLIS = 3;
-
     private final EtcdDcs dcs;
     private final DrainKeys keys;
     private final DrainJson json = new DrainJson();
@@ -46,22 +43,31 @@ public final class RouterDrain {
     public Outcome run(Drain drain, long lease) {
         long start = System.nanoTime();
         dcs.putOnLease(keys.drain(), json.write(drain), lease);
-        long deadline = start + drain.timeout().toNanos();
-        while (true) {
-            Map<String, String> kvs = dcs.list(keys.keys().prefix());
-            Set<String> routers = ids(kvs, keys.routersPrefix(), null);
-            Set<String> drained = ids(kvs, keys.drainedPrefix(), drain.id());
-            boolean all = drained.containsAll(routers);
-            if (all || System.nanoTime() - deadline > 0) {
-                return new Outcome(routers, drained, Duration.ofNanos(System.nanoTime() - start), !all);
-            }
-            try {
-                Thread.sleep(POLL_MILLIS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return new Outcome(routers, drained, Duration.ofNanos(System.nanoTime() - start), true);
-            }
-        }
+        Map<String, String> kvs = dcs.awaitKeys(now -> drained(now, drain).containsAll(routers(now)), drain.timeout());
+        Set<String> routers = routers(kvs);
+        Set<String> drained = drained(kvs, drain);
+        return new Outcome(routers, drained, Duration.ofNanos(System.nanoTime() - start), !drained.containsAll(routers));
+    }
+
+    private Set<String> routers(Map<String, String> kvs) {
+        return ids(kvs, keys.routersPrefix(), null);
+    }
+
+    private Set<String> drained(Map<String, String> kvs, Drain drain) {
+        return ids(kvs, keys.drainedPrefix(), drain.id());
+    }
+
+    /**
+     * Waits (woken by etcd's watch, not polling) until {@code leader} no longer holds the key or the
+     * request naming {@code me} is gone, at most {@code timeout}; then the cluster and drain as they are.
+     */
+    public Snapshot awaitRelease(String leader, String me, Duration timeout) {
+        Map<String, String> kvs = dcs.awaitKeys(now -> {
+            Snapshot s = snapshot(now);
+            boolean named = s.cluster().failover().map(f -> f.coordinated() && me.equals(f.candidate())).orElse(false);
+            return !named || !s.cluster().leader().map(leader::equals).orElse(false);
+        }, timeout);
+        return snapshot(kvs);
     }
 
     /**
@@ -83,7 +89,10 @@ public final class RouterDrain {
     }
 
     public Snapshot snapshot() {
-        Map<String, String> kvs = dcs.list(keys.keys().prefix());
+        return snapshot(dcs.list(keys.keys().prefix()));
+    }
+
+    private Snapshot snapshot(Map<String, String> kvs) {
         return new Snapshot(io.pgwarden.discovery.patroni.PatroniCluster.decode(keys.keys(), kvs, patroniJson),
                 json.read(kvs.get(keys.drain())));
     }
