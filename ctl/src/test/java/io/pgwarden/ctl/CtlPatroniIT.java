@@ -304,10 +304,14 @@ class CtlPatroniIT {
                     "restapi:\n  authentication:\n    username: 'admin'\n    password: 'pw'\n"));
         }
         assertThat(ctl("reload", "--force").exit()).isZero(); // reload is not yet protected
-        await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(500)).until(() -> {
-            CtlRun denied = ctl("pause");
-            return denied.exit() == ExitCodes.FAILED && denied.err().contains("HTTP 401");
-        });
+        // Patroni reloads in its next loop, member by member: wait until every member refuses an
+        // unauthenticated control request that changes nothing (DELETE /switchover), so that the
+        // pause below cannot slip through a member still running without authentication.
+        await().atMost(Duration.ofSeconds(40)).pollInterval(Duration.ofMillis(500)).until(() ->
+                patroni.nodes().stream().allMatch(n -> unauthenticatedDelete(n) == 401));
+        CtlRun denied = ctl("pause");
+        assertThat(denied.exit()).as(denied.toString()).isEqualTo(ExitCodes.FAILED);
+        assertThat(denied.err()).contains("HTTP 401");
         assertThat(config()).doesNotContain("\"pause\"");
 
         CtlRun pause = ctl("pause", "--auth", "admin:pw");
@@ -315,6 +319,21 @@ class CtlPatroniIT {
         CtlRun resume = CtlRun.of("", List.of("-c", patroni.nodes().get(1).configFile().toString()), "resume");
         assertThat(resume.exit()).as(resume.toString()).isZero();
         assertThat(config()).doesNotContain("\"pause\"");
+    }
+
+    private static int unauthenticatedDelete(PatroniNode node) {
+        try {
+            java.net.http.HttpResponse<Void> response = java.net.http.HttpClient.newHttpClient().send(
+                    java.net.http.HttpRequest.newBuilder(URI.create("http://" + node.host() + ":" + node.restPort()
+                            + "/switchover")).timeout(Duration.ofSeconds(5)).DELETE().build(),
+                    java.net.http.HttpResponse.BodyHandlers.discarding());
+            return response.statusCode();
+        } catch (java.io.IOException e) {
+            return -1;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return -1;
+        }
     }
 
     @Test
