@@ -428,12 +428,7 @@ public final class Agent implements AutoCloseable {
     }
 
     private static SyncMode syncMode(PatroniCluster cluster) {
-        Object value = cluster.config().map(c -> c.other().get("synchronous_mode")).orElse(null);
-        try {
-            return value == null ? SyncMode.OFF : SyncMode.parse(value);
-        } catch (IllegalArgumentException e) {
-            return SyncMode.OFF;
-        }
+        return SyncMode.of(cluster);
     }
 
     private boolean syncStrict(PatroniCluster cluster) {
@@ -930,7 +925,7 @@ public final class Agent implements AutoCloseable {
     }
 
     private boolean isNamedCandidate(PatroniCluster cluster) {
-        return cluster.failover().map(f -> f.coordinated() && config.name().equals(f.candidate())).orElse(false);
+        return cluster.failover().map(f -> f.coordinatedTo(config.name())).orElse(false);
     }
 
     /**
@@ -969,7 +964,7 @@ public final class Agent implements AutoCloseable {
         Duration limit = drainTimeout(cluster).plus(timing.retryTimeout().multipliedBy(2));
         RouterDrain.Snapshot now = routerDrain.awaitRelease(leader, config.name(), limit);
         boolean stillNamed = now.cluster().failover()
-                .map(f -> f.coordinated() && config.name().equals(f.candidate())).orElse(false);
+                .map(f -> f.coordinatedTo(config.name())).orElse(false);
         if (stillNamed && now.cluster().leader().isEmpty()) {
             Optional<Drain> drain = now.drain().filter(d -> d.candidate().equals(config.name()) && d.lastLsn() != null);
             if (drain.isPresent()) {

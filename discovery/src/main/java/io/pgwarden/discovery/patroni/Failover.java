@@ -46,6 +46,11 @@ public record Failover(
         return Boolean.TRUE.equals(drain);
     }
 
+    /** A coordinated request whose candidate is {@code member}. */
+    public boolean coordinatedTo(String member) {
+        return coordinated() && member != null && member.equals(candidate);
+    }
+
     /** Whether it names a leader or a candidate (Patroni's {@code len(failover) > 0}). */
     @JsonIgnore
     public boolean isRequest() {

@@ -64,7 +64,7 @@ public final class RouterDrain {
     public Snapshot awaitRelease(String leader, String me, Duration timeout) {
         Map<String, String> kvs = dcs.awaitKeys(now -> {
             Snapshot s = snapshot(now);
-            boolean named = s.cluster().failover().map(f -> f.coordinated() && me.equals(f.candidate())).orElse(false);
+            boolean named = s.cluster().failover().map(f -> f.coordinatedTo(me)).orElse(false);
             return !named || !s.cluster().leader().map(leader::equals).orElse(false);
         }, timeout);
         return snapshot(kvs);

@@ -6,6 +6,7 @@ import io.pgwarden.agent.PeerClient;
 import io.pgwarden.agent.dcs.DcsException;
 import io.pgwarden.agent.dcs.EtcdDcs;
 import io.pgwarden.agent.loop.PeerReport;
+import io.pgwarden.agent.loop.SyncMode;
 import io.pgwarden.discovery.patroni.Failover;
 import io.pgwarden.discovery.patroni.MemberData;
 import io.pgwarden.discovery.patroni.PatroniCluster;
@@ -129,9 +130,7 @@ public final class SwitchoverRequests {
         if (member == null) {
             return Optional.of("candidate does not exists");
         }
-        Object sync = cluster.config().map(c -> c.other().get("synchronous_mode")).orElse(null);
-        boolean syncOn = sync != null && !"false".equalsIgnoreCase(sync.toString()) && !"off".equalsIgnoreCase(sync.toString());
-        if (syncOn && leader != null && !cluster.sync().map(s -> s.matches(candidate)).orElse(false)) {
+        if (SyncMode.of(cluster) != SyncMode.OFF && leader != null && !cluster.sync().map(s -> s.matches(candidate)).orElse(false)) {
             return Optional.of("candidate name does not match with sync_standby");
         }
         PeerReport report = peers.ask(Map.of(candidate, member)).get(0);

@@ -129,20 +129,20 @@ public final class HaDecider {
 
     /** A coordinated switchover from {@code leader} names this node. */
     private static boolean namedCandidate(Observation o, String leader) {
+        return coordinatedCandidate(o, leader).filter(o.me()::equals).isPresent();
+    }
+
+    /** The candidate of a due coordinated request from {@code leader} (or from no leader named). */
+    private static Optional<String> coordinatedCandidate(Observation o, String leader) {
         return o.dueRequest()
                 .filter(Failover::coordinated)
                 .filter(f -> f.leader() == null || f.leader().isEmpty() || f.leader().equals(leader))
-                .map(Failover::candidate)
-                .filter(o.me()::equals)
-                .isPresent();
+                .map(Failover::candidate);
     }
 
     /** The running candidate of a coordinated switchover from {@code leader}, if it is not this node. */
     private static Optional<String> switchoverCandidate(Observation o, PatroniCluster cluster, String leader) {
-        return o.dueRequest()
-                .filter(Failover::coordinated)
-                .filter(f -> f.leader() == null || f.leader().isEmpty() || f.leader().equals(leader))
-                .map(Failover::candidate)
+        return coordinatedCandidate(o, leader)
                 .filter(c -> !c.isEmpty() && !c.equals(o.me()) && !c.equals(leader))
                 .filter(c -> cluster.members().containsKey(c) && "running".equals(cluster.members().get(c).state()));
     }

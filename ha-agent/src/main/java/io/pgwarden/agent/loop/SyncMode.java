@@ -18,4 +18,14 @@ public enum SyncMode {
             default -> throw new IllegalArgumentException("synchronous_mode must be off, on or quorum, got '" + value + "'");
         };
     }
+
+    /** The cluster's {@code synchronous_mode} from its {@code config} key; off when absent or unreadable. */
+    public static SyncMode of(io.pgwarden.discovery.patroni.PatroniCluster cluster) {
+        Object value = cluster.config().map(c -> c.other().get("synchronous_mode")).orElse(null);
+        try {
+            return parse(value);
+        } catch (IllegalArgumentException e) {
+            return OFF;
+        }
+    }
 }
