@@ -800,8 +800,8 @@ public final class Agent implements AutoCloseable {
         if (requested == null) {
             dcs.put(dcs.keys().failover(), json.writeFailover(new Failover(config.name(), candidate, null, true)));
         }
-        LOG.info("Switchover to {}: checkpoint, then drain the routers", candidate);
-        postgres.checkpoint(); // while clients still run: the shutdown checkpoint then has little to write
+        LOG.info("Switchover to {}: new WAL segment and checkpoint, then drain the routers", candidate);
+        postgres.prepareForSwitchover();
         Drain drain = new Drain(java.util.UUID.randomUUID().toString(), config.name(), candidate,
                 drainTimeout(cluster).toMillis(), null);
         long lease = dcs.lease();

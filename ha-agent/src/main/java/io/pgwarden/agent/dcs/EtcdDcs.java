@@ -117,18 +117,25 @@ public final class EtcdDcs implements AutoCloseable {
      * each change instead of polling etcd. Returns the keys as last seen (full key to value).
      */
     public Map<String, String> awaitKeys(java.util.function.Predicate<Map<String, String>> done, Duration timeout) {
+        return awaitKeys(() -> { }, done, timeout);
+    }
+
+    /**
+     * As {@link #awaitKeys(java.util.function.Predicate, Duration)}, running {@code first} once the watch
+     * is asked for: what it writes, and the answers to it, come through that watch (it starts at the
+     * revision read before), so no read or watch set-up lies between a write and the wait for its answers.
+     */
+    public Map<String, String> awaitKeys(Runnable first, java.util.function.Predicate<Map<String, String>> done,
+                                         Duration timeout) {
         long deadline = System.nanoTime() + timeout.toNanos();
-        GetResponse first = await(client.getKVClient().get(bytes(keys.prefix()),
+        GetResponse before = await(client.getKVClient().get(bytes(keys.prefix()),
                 GetOption.builder().isPrefix(true).withSerializable(false).build()), "read " + keys.prefix());
         Map<String, String> seen = new HashMap<>();
-        first.getKvs().forEach(kv -> seen.put(text(kv.getKey()), text(kv.getValue())));
-        if (done.test(Map.copyOf(seen))) {
-            return seen;
-        }
+        before.getKvs().forEach(kv -> seen.put(text(kv.getKey()), text(kv.getValue())));
         Object changed = new Object();
         boolean[] failed = {false};
         Watch.Watcher own = client.getWatchClient().watch(bytes(keys.prefix()),
-                WatchOption.builder().isPrefix(true).withRevision(first.getHeader().getRevision() + 1).build(),
+                WatchOption.builder().isPrefix(true).withRevision(before.getHeader().getRevision() + 1).build(),
                 response -> {
                     synchronized (changed) {
                         for (io.etcd.jetcd.watch.WatchEvent e : response.getEvents()) {
@@ -149,6 +156,7 @@ public final class EtcdDcs implements AutoCloseable {
                     }
                 });
         try {
+            first.run();
             synchronized (changed) {
                 while (!done.test(Map.copyOf(seen))) {
                     long left = deadline - System.nanoTime();

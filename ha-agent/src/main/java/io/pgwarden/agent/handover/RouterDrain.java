@@ -42,8 +42,8 @@ public final class RouterDrain {
     /** Puts {@code drain} on {@code lease} (it goes with this agent) and waits for the routers. */
     public Outcome run(Drain drain, long lease) {
         long start = System.nanoTime();
-        dcs.putOnLease(keys.drain(), json.write(drain), lease);
-        Map<String, String> kvs = dcs.awaitKeys(now -> drained(now, drain).containsAll(routers(now)), drain.timeout());
+        Map<String, String> kvs = dcs.awaitKeys(() -> dcs.putOnLease(keys.drain(), json.write(drain), lease),
+                now -> drained(now, drain).containsAll(routers(now)), drain.timeout());
         Set<String> routers = routers(kvs);
         Set<String> drained = drained(kvs, drain);
         return new Outcome(routers, drained, Duration.ofNanos(System.nanoTime() - start), !drained.containsAll(routers));

@@ -575,6 +575,16 @@ public final class PostgresServer {
         queries.checkpoint();
     }
 
+    /**
+     * Before a switchover, while clients still run: a new WAL segment, then a checkpoint. The shutdown
+     * checkpoint then has little to write, and the standbys, which restart streaming on the new timeline
+     * from the start of the segment holding the switch point, get a few kilobytes again instead of up to
+     * a whole segment (the new primary's first commits wait for one of them in synchronous mode).
+     */
+    public void prepareForSwitchover() {
+        queries.switchWalAndCheckpoint();
+    }
+
     private CommandOutput pgCtl(Duration timeout, String action, String... more) {
         List<String> args = new ArrayList<>(List.of(action, "-D", dataDir.path().toString(), "-w",
                 "-t", String.valueOf(Math.max(1, timeout.toSeconds()))));

@@ -201,6 +201,16 @@ final class ServerQueries {
         }
     }
 
+    /** {@code pg_switch_wal()} then {@code CHECKPOINT}, on one connection. */
+    void switchWalAndCheckpoint() {
+        try (Connection c = connections.open(CHECKPOINT_TIMEOUT); Statement s = c.createStatement()) {
+            s.execute("SELECT pg_switch_wal()");
+            s.execute("CHECKPOINT");
+        } catch (SQLException e) {
+            throw failed("pg_switch_wal() and CHECKPOINT", e);
+        }
+    }
+
     /** A connection the caller keeps across several quick steps (a switchover's candidate); null if none can be had. */
     Connection openHeld() {
         try {

@@ -108,6 +108,9 @@ public final class SwitchoverDrainer implements TopologyListener, AutoCloseable 
             } else {
                 log.info("drained {} in {} ms for the switchover to {}", drain.leader(), tookMs, drain.candidate());
             }
+            // Its backends end now rather than be terminated one by one by the leader's shutdown, which
+            // the write pause waits for.
+            pools.closeNode(drain.leader());
             registration.acknowledge(drain.id());
         });
     }
