@@ -170,6 +170,12 @@ public final class Agent implements AutoCloseable {
                 timing.retryTimeout().toSeconds());
         leaseKeeper.start();
         fence.start();
+        Thread warmUp = new Thread(() -> {
+            dcs.warmUp();
+            json.writeHistory(List.of());
+        }, "pgwarden-warm-up");
+        warmUp.setDaemon(true);
+        warmUp.start();
         while (!stopping) {
             long started = System.nanoTime();
             try {

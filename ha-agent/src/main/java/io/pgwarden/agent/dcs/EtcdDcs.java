@@ -45,6 +45,7 @@ import org.slf4j.LoggerFactory;
 public final class EtcdDcs implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(EtcdDcs.class);
+    private static final Duration WARM_UP_WATCH = Duration.ofMillis(300);
 
     private final Client client;
     private final PatroniKeys keys;
@@ -251,6 +252,22 @@ public final class EtcdDcs implements AutoCloseable {
                 .Then(ops.toArray(Op[]::new))
                 .commit(), "create the leader key");
         return response.isSucceeded();
+    }
+
+    /**
+     * Makes a switchover's kinds of etcd call once, reading only: a conditional transaction and a watch.
+     * A standby that becomes a switchover's candidate has made neither, and their first use would pay,
+     * inside the write pause, for loading and initialising the client's classes.
+     */
+    public void warmUp() {
+        try {
+            await(client.getKVClient().txn()
+                    .If(new Cmp(bytes(keys.leader()), Cmp.Op.EQUAL, CmpTarget.createRevision(-1)))
+                    .commit(), "warm up");
+            awaitKeys(() -> { }, kvs -> false, WARM_UP_WATCH);
+        } catch (DcsException e) {
+            LOG.debug("Warming up the etcd client failed: {}", e.getMessage());
+        }
     }
 
     /** Deletes the leader key if this agent holds it. */
