@@ -45,7 +45,8 @@ public final class PrimaryHold {
      * Holds a checkout until {@code node} takes writes (the future succeeds: check out again) or is
      * no longer the primary (succeeds too: route again), or {@code deadlineNanos} passes (fails with
      * a {@link TimeoutException}). The future completes on {@code loop}. {@code probe} tells whether the
-     * node takes writes now; it is used if no probe of the node is running yet, and never by two rounds at once.
+     * held checkouts should look again now (the node takes writes, or fails them for a reason of its
+     * own); the first checkout's probe serves the node's rounds, never two at once.
      */
     Future<Void> await(String node, EventLoop loop, long deadlineNanos, Supplier<Future<Boolean>> probe) {
         Promise<Void> released = loop.newPromise();

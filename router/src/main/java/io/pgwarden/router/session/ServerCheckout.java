@@ -202,7 +202,7 @@ final class ServerCheckout {
                     + " after connect_wait_timeout (" + wait.toMillis() + " ms)");
             return;
         }
-        context.primaryHold().await(member.name(), loop, holdUntilNanos, () -> probeWritable(pool)).addListener(f -> {
+        context.primaryHold().await(member.name(), loop, holdUntilNanos, () -> probeHeld(pool)).addListener(f -> {
             if (closed) {
                 return;
             }
@@ -216,20 +216,22 @@ final class ServerCheckout {
     }
 
     /**
-     * Whether the node of {@code pool} takes writes now: a connection can be had and is not in recovery
-     * (asked with one empty statement, as a connection learns of a promotion only at its next ReadyForQuery).
+     * Whether the checkouts held for the node of {@code pool} should look again now: it takes writes (a
+     * connection can be had and is not in recovery, asked with one empty statement, as a connection
+     * learns of a promotion only at its next ReadyForQuery), or getting a connection failed for a
+     * reason other than the node being down, which each of them is then told as before.
      */
-    private Future<Boolean> probeWritable(ServerPool pool) {
-        Promise<Boolean> writable = loop.newPromise();
+    private Future<Boolean> probeHeld(ServerPool pool) {
+        Promise<Boolean> lookAgain = loop.newPromise();
         pool.acquire(loop).addListener((Future<ServerConnection> f) -> {
             if (!f.isSuccess()) {
-                writable.trySuccess(false);
+                lookAgain.trySuccess(!(f.cause() instanceof ServerLoginException e && e.nodeMayBeDown()));
                 return;
             }
             ServerConnection server = f.getNow();
             if (!server.isHotStandby()) {
                 pool.release(server, false);
-                writable.trySuccess(true);
+                lookAgain.trySuccess(true);
                 return;
             }
             server.execute("").addListener(e -> onLoop(() -> {
@@ -239,10 +241,10 @@ final class ServerCheckout {
                 } else {
                     pool.discard(server);
                 }
-                writable.trySuccess(promoted);
+                lookAgain.trySuccess(promoted);
             }));
         });
-        return writable;
+        return lookAgain;
     }
 
     /** Brings the connection to the settings this client asked for at startup (and changed since). */
