@@ -6,6 +6,7 @@ import io.netty.util.concurrent.Promise;
 import io.pgwarden.discovery.Member;
 import io.pgwarden.pool.PoolClosedException;
 import io.pgwarden.pool.PoolKey;
+import io.pgwarden.pool.PoolMode;
 import io.pgwarden.pool.PoolTimeoutException;
 import io.pgwarden.pool.ServerPool;
 import io.pgwarden.pool.protocol.SqlState;
@@ -64,7 +65,7 @@ final class ServerCheckout {
         this.settings = settings;
         this.traffic = traffic;
         this.loop = loop;
-        this.resetOnAbandon = client.mode() == io.pgwarden.pool.PoolMode.SESSION;
+        this.resetOnAbandon = client.mode() == PoolMode.SESSION;
     }
 
     /** Starts a checkout; {@code outcome} is told once, on the client's loop. */
@@ -121,14 +122,14 @@ final class ServerCheckout {
                 return;
             }
             if (f.isSuccess()) {
-                acquired(candidates, member, pool, f.getNow());
+                acquired(member, pool, f.getNow());
             } else {
                 acquireFailed(candidates, index, pool, f.cause());
             }
         });
     }
 
-    private void acquired(List<Member> candidates, Member member, ServerPool pool, ServerConnection server) {
+    private void acquired(Member member, ServerPool pool, ServerConnection server) {
         boolean primaryPort = client.role() == ListenerRole.PRIMARY;
         if (primaryPort && !context.router().isPrimary(member.name())) {
             // A switchover began to drain this node while we waited for the connection: route again.
