@@ -50,18 +50,19 @@ public final class PrimaryHold {
      */
     Future<Void> await(String node, EventLoop loop, long deadlineNanos, Supplier<Future<Boolean>> probe) {
         Promise<Void> released = loop.newPromise();
-        boolean first;
+        Node started = null;
         synchronized (this) {
             Node waiting = nodes.get(node);
-            first = waiting == null;
-            if (first) {
+            if (waiting == null) {
                 waiting = new Node(loop, probe);
                 nodes.put(node, waiting);
+                started = waiting;
             }
             waiting.waiters.add(new Waiter(released, deadlineNanos));
         }
-        if (first) {
-            loop.schedule(() -> round(node), intervalMillis, TimeUnit.MILLISECONDS);
+        if (started != null) {
+            Node first = started;
+            loop.schedule(() -> round(node, first), intervalMillis, TimeUnit.MILLISECONDS);
         }
         return released;
     }
@@ -71,13 +72,15 @@ public final class PrimaryHold {
         return nodes.size();
     }
 
-    private void round(String node) {
-        Node waiting;
+    /** One round for the checkouts held in {@code waiting}; a round of a watch that has ended does nothing. */
+    private void round(String node, Node waiting) {
         List<Waiter> expired = new ArrayList<>();
         boolean moved = !router.isPrimary(node);
         boolean startProbe = false;
         synchronized (this) {
-            waiting = nodes.get(node);
+            if (nodes.get(node) != waiting) {
+                return; // released meanwhile; a checkout held since is watched by a round of its own
+            }
             long now = System.nanoTime();
             waiting.waiters.removeIf(w -> {
                 boolean late = now - w.deadlineNanos() > 0;
@@ -87,7 +90,7 @@ public final class PrimaryHold {
                 return late || w.promise().isDone();
             });
             if (waiting.waiters.isEmpty() || moved) {
-                nodes.remove(node);
+                nodes.remove(node, waiting);
             } else if (!waiting.probing) {
                 waiting.probing = true;
                 startProbe = true;
@@ -101,14 +104,14 @@ public final class PrimaryHold {
         }
         if (startProbe) {
             waiting.probe.get().addListener((Future<Boolean> f) -> {
-                boolean writable = f.isSuccess() && Boolean.TRUE.equals(f.getNow());
+                boolean lookAgain = f.isSuccess() && Boolean.TRUE.equals(f.getNow());
                 synchronized (this) {
                     waiting.probing = false;
-                    if (writable) {
+                    if (lookAgain) {
                         nodes.remove(node, waiting);
                     }
                 }
-                if (writable) {
+                if (lookAgain) {
                     releaseAll(waiting);
                 }
             });
@@ -118,7 +121,7 @@ public final class PrimaryHold {
                 return; // released, or nobody waits any more
             }
         }
-        waiting.loop.schedule(() -> round(node), intervalMillis, TimeUnit.MILLISECONDS);
+        waiting.loop.schedule(() -> round(node, waiting), intervalMillis, TimeUnit.MILLISECONDS);
     }
 
     private void releaseAll(Node waiting) {

@@ -21,6 +21,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -59,17 +60,29 @@ class PrimaryHoldTest {
         final AtomicInteger inFlight = new AtomicInteger();
         final AtomicInteger maxInFlight = new AtomicInteger();
         final AtomicBoolean writable = new AtomicBoolean();
+        /** How long an answer takes, as a connection attempt would; 0 answers at once. */
+        final long delayMillis;
+
+        CountingProbe() {
+            this(3);
+        }
+
+        CountingProbe(long delayMillis) {
+            this.delayMillis = delayMillis;
+        }
 
         @Override
         public Future<Boolean> get() {
             calls.incrementAndGet();
+            if (delayMillis == 0) {
+                return loop.newSucceededFuture(writable.get());
+            }
             maxInFlight.accumulateAndGet(inFlight.incrementAndGet(), Math::max);
             Promise<Boolean> answer = loop.newPromise();
-            // Answers a little later, as a connection attempt would.
             loop.schedule(() -> {
                 inFlight.decrementAndGet();
                 answer.setSuccess(writable.get());
-            }, 3, TimeUnit.MILLISECONDS);
+            }, delayMillis, TimeUnit.MILLISECONDS);
             return answer;
         }
     }
@@ -128,5 +141,25 @@ class PrimaryHoldTest {
         probe.writable.set(true);
         await().atMost(Duration.ofSeconds(5)).until(patient::isDone);
         assertThat(patient.isSuccess()).isTrue();
+    }
+
+    @Test
+    void aCheckoutHeldRightAfterAReleaseIsWatchedByOneRoundAtATime() throws Exception {
+        leader("a", A, B);
+        CountingProbe first = new CountingProbe();
+        first.writable.set(true);
+        // Answers at once: every round probes, so the probes count the rounds.
+        CountingProbe second = new CountingProbe(0);
+        AtomicReference<Future<Void>> heldAgain = new AtomicReference<>();
+        Future<Void> released = hold.await("a", loop, inMillis(10_000), first);
+        // Held again at once, on the loop, while the released watch's next round is still pending.
+        released.addListener(f -> heldAgain.set(hold.await("a", loop, inMillis(10_000), second)));
+        await().atMost(Duration.ofSeconds(5)).until(() -> heldAgain.get() != null);
+
+        Thread.sleep(30 * INTERVAL.toMillis());
+
+        // One round per interval probes at most about 30 times; a second chain of rounds would double it.
+        assertThat(second.calls.get()).isBetween(1, 40);
+        assertThat(heldAgain.get().isDone()).isFalse();
     }
 }
