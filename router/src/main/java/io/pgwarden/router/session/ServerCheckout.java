@@ -56,6 +56,8 @@ final class ServerCheckout {
     /** While holding for a writable primary: when to give up (nanoTime), else 0. */
     private long holdUntilNanos;
     private boolean closed;
+    /** While held for a writable primary: the wait in {@link PrimaryHold}. */
+    private Future<Void> held;
 
     ServerCheckout(SessionContext context, ClientIdentity client, ServerCredentials credentials, ClientSettings settings,
                    ClientTraffic traffic, EventLoop loop) {
@@ -78,6 +80,9 @@ final class ServerCheckout {
     /** The client is gone: a connection that arrives from now on goes back to its pool, and nobody is told. */
     void close() {
         closed = true;
+        if (held != null) {
+            held.cancel(false); // no longer keeps the node's watch going
+        }
     }
 
     /**
@@ -203,7 +208,9 @@ final class ServerCheckout {
                     + " after connect_wait_timeout (" + wait.toMillis() + " ms)");
             return;
         }
-        context.primaryHold().await(member.name(), loop, holdUntilNanos, () -> probeHeld(pool)).addListener(f -> {
+        held = context.primaryHold().await(member.name(), loop, holdUntilNanos, () -> probeHeld(pool));
+        held.addListener(f -> {
+            held = null;
             if (closed) {
                 return;
             }

@@ -162,4 +162,19 @@ class PrimaryHoldTest {
         assertThat(second.calls.get()).isBetween(1, 40);
         assertThat(heldAgain.get().isDone()).isFalse();
     }
+
+    @Test
+    void aWatchEndsWhenItsOnlyCheckoutIsCancelledByAClientThatLeft() throws Exception {
+        leader("a", A, B);
+        CountingProbe probe = new CountingProbe(0);
+        Future<Void> held = hold.await("a", loop, inMillis(10_000), probe);
+        await().atMost(Duration.ofSeconds(5)).until(() -> probe.calls.get() > 0);
+
+        held.cancel(false);
+
+        await().atMost(Duration.ofSeconds(5)).until(() -> hold.watchedNodes() == 0);
+        int probes = probe.calls.get();
+        Thread.sleep(10 * INTERVAL.toMillis());
+        assertThat(probe.calls.get()).isEqualTo(probes);
+    }
 }
