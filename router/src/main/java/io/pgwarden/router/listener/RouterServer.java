@@ -30,7 +30,7 @@ import io.pgwarden.router.fencing.Fencer;
 import io.pgwarden.router.switchover.SwitchoverParticipant;
 import io.pgwarden.router.session.CancelForwarder;
 import io.pgwarden.router.session.ClientRegistry;
-import io.pgwarden.router.session.ClientSession;
+import io.pgwarden.router.session.ClientLoginHandler;
 import io.pgwarden.router.metrics.RouterMetrics;
 import io.pgwarden.router.reload.ConfigReloader;
 import io.pgwarden.router.reload.ReloadResult;
@@ -242,7 +242,7 @@ public final class RouterServer implements AutoCloseable {
                             ch.pipeline().addLast(ClientTlsHandler.NAME,
                                     new ClientTlsHandler(tlsMode, tls.context(), tls.observer()));
                         }
-                        ch.pipeline().addLast("session", new ClientSession(context, role));
+                        ch.pipeline().addLast("login", new ClientLoginHandler(context, role));
                     }
                 });
         try {

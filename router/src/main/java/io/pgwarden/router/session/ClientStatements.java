@@ -31,7 +31,8 @@ final class ClientStatements {
     private final String prefix;
     private final Map<String, Parse> byClientName = new HashMap<>();
     /** Parses and batch ends the client sent, oldest first, until their replies reach it. */
-    private final ArrayDeque<Unanswered> unanswered = new ArrayDeque<>();
+    /** Small to start with: an idle client owes nothing, a busy one grows it. */
+    private final ArrayDeque<Unanswered> unanswered = new ArrayDeque<>(4);
     private long next;
 
     ClientStatements(long clientId) {

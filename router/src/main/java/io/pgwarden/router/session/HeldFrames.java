@@ -16,7 +16,8 @@ final class HeldFrames {
     /** How a dropped batch ended: with its last frame, or still open (the client has not sent its Sync yet). */
     enum Dropped { NOTHING, WHOLE_BATCH, UNTIL_SYNC }
 
-    private final ArrayDeque<ByteBuf> runs = new ArrayDeque<>();
+    /** Small to start with: mostly empty, a run or two while a connection is checked out. */
+    private final ArrayDeque<ByteBuf> runs = new ArrayDeque<>(2);
 
     void add(ByteBuf run) {
         runs.add(run);

@@ -29,7 +29,7 @@ final class HandlerFailureWatch implements AutoCloseable {
     private final Level leakLoggerLevel;
     /** Loggers with one INFO line per refused client or lost connection: right in production, a flood here. */
     private final List<Logger> perClientLoggers = List.of(
-            (Logger) LoggerFactory.getLogger("io.pgwarden.router.session.ClientSession"),
+            (Logger) LoggerFactory.getLogger("io.pgwarden.router.session"),
             (Logger) LoggerFactory.getLogger("io.pgwarden.router.tls.ClientTlsHandler"),
             (Logger) LoggerFactory.getLogger("io.pgwarden.pool.server.ServerHandler"));
     private final List<Level> perClientLevels = new ArrayList<>();
