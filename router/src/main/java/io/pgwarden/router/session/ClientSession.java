@@ -40,6 +40,7 @@ import io.pgwarden.pool.server.ServerConnection;
 import io.pgwarden.pool.server.ServerCredentials;
 import io.pgwarden.pool.server.ServerListener;
 import io.pgwarden.pool.server.ServerLoginException;
+import io.pgwarden.pool.server.ServerQueryException;
 import io.pgwarden.router.auth.AuthMethod;
 import io.pgwarden.router.auth.ClientAuthentication;
 import io.pgwarden.router.metrics.AuthFailure;
@@ -415,7 +416,8 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
             }
             boolean unreachable = cause instanceof ServerLoginException e && e.nodeMayBeDown();
             if (unreachable && index + 1 < candidates.size()) {
-                log.info("server {} unreachable, trying {}: {}", member.name(), candidates.get(index + 1).name(), cause.getMessage());
+                // NodeReachability reports the node once; this is per transaction.
+                log.debug("server {} unreachable, trying {}: {}", member.name(), candidates.get(index + 1).name(), cause.getMessage());
                 connect(candidates, index + 1, onReady);
             } else if (unreachable && role == ListenerRole.PRIMARY) {
                 // A crashed leader keeps its key until the lease expires: hold until it is replaced (or back).
@@ -483,7 +485,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
             } else if (f.isSuccess()) {
                 onReady.run();
             } else {
-                String sqlState = f.cause() instanceof ServerLoginException e ? e.sqlState() : SqlState.CONNECTION_FAILURE;
+                String sqlState = f.cause() instanceof ServerQueryException e ? e.sqlState() : SqlState.CONNECTION_FAILURE;
                 acquisitionFailed(sqlState, f.cause().getMessage());
             }
         }));
@@ -947,7 +949,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
             releaseServer();
             ctx.close();
         } else {
-            log.warn("client {} failed: {}", ctx.channel().remoteAddress(), cause.toString());
+            log.warn("client {} failed", ctx.channel().remoteAddress(), cause);
             fatal(SqlState.INTERNAL_ERROR, "internal error in pgwarden: " + cause.getMessage());
         }
     }
