@@ -273,7 +273,9 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
      */
     private void connectForNextWork(Runnable onReady) {
         try {
-            connect(context.router().candidates(role), 0, onReady);
+            // A transaction-mode login is no work of its own: it must not move the replicas' turn.
+            boolean login = state == State.CONNECTING && mode == PoolMode.TRANSACTION;
+            connect(login ? context.router().candidatesForLogin(role) : context.router().candidates(role), 0, onReady);
         } catch (NoServerAvailableException e) {
             if (role != ListenerRole.PRIMARY) {
                 acquisitionFailed(SqlState.CANNOT_CONNECT_NOW, e.getMessage());

@@ -115,4 +115,40 @@ class RouterTest {
             loops.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
         }
     }
+
+    /** Ten one-query clients as the session sees them: a login, then one transaction each. */
+    private static Map<String, Long> firstChoicesOfOneQueryClients(Router router) throws Exception {
+        java.util.List<String> transactions = new java.util.ArrayList<>();
+        for (int client = 0; client < 10; client++) {
+            String login = router.candidatesForLogin(ListenerRole.REPLICA).get(0).name();
+            String transaction = router.candidates(ListenerRole.REPLICA).get(0).name();
+            assertThat(login).as("the login waits where the first transaction goes").isEqualTo(transaction);
+            transactions.add(transaction);
+        }
+        return transactions.stream().collect(java.util.stream.Collectors.groupingBy(n -> n, java.util.stream.Collectors.counting()));
+    }
+
+    @Test
+    void oneQueryClientsSpreadOverTwoReplicasBecauseLoginsDoNotMoveTheTurn() throws Exception {
+        Router router = router(false);
+        router.onTopology(topology("a", primary("a", 2), replica("b"), replica("c")));
+        assertThat(firstChoicesOfOneQueryClients(router)).containsOnly(Map.entry("b", 5L), Map.entry("c", 5L));
+    }
+
+    @Test
+    void oneQueryClientsSpreadOverThreeReplicas() throws Exception {
+        Router router = router(false);
+        router.onTopology(topology("a", primary("a", 2), replica("b"), replica("c"), replica("d")));
+        assertThat(firstChoicesOfOneQueryClients(router).values()).containsExactlyInAnyOrder(4L, 3L, 3L);
+    }
+
+    @Test
+    void everyPieceOfWorkTakesTheNextReplicaAndTheOthersFollowAsFallbacks() throws Exception {
+        Router router = router(false);
+        router.onTopology(topology("a", primary("a", 2), replica("b"), replica("c"), replica("d")));
+        assertThat(names(router.candidates(ListenerRole.REPLICA))).containsExactly("b", "c", "d");
+        assertThat(names(router.candidates(ListenerRole.REPLICA))).containsExactly("c", "d", "b");
+        assertThat(names(router.candidatesForLogin(ListenerRole.REPLICA))).containsExactly("d", "b", "c");
+        assertThat(names(router.candidates(ListenerRole.REPLICA))).containsExactly("d", "b", "c");
+    }
 }
