@@ -359,8 +359,10 @@ public final class RouterServer implements AutoCloseable {
         adminTasks.shutdownNow();
         pools.close();
         topology.close();
-        workers.shutdownGracefully(0, 2, java.util.concurrent.TimeUnit.SECONDS).syncUninterruptibly();
-        acceptors.shutdownGracefully(0, 2, java.util.concurrent.TimeUnit.SECONDS).syncUninterruptibly();
+        // A short quiet period lets the loops finish the closes just asked for: io_uring completes a
+        // close asynchronously, and a loop that stops first logs each unfinished one as a rejected task.
+        workers.shutdownGracefully(100, 2000, java.util.concurrent.TimeUnit.MILLISECONDS).syncUninterruptibly();
+        acceptors.shutdownGracefully(100, 2000, java.util.concurrent.TimeUnit.MILLISECONDS).syncUninterruptibly();
         log.info("pgwarden router stopped");
     }
 }
