@@ -56,7 +56,7 @@ final class BenchCommand {
                 description = "pgbench -M query modes: simple, extended, prepared (not run against PgBouncer) (default ${DEFAULT-VALUE})")
         String[] queryModes;
 
-        @Option(names = "--rounds", defaultValue = "2", description = "interleaved rounds per case (default ${DEFAULT-VALUE})")
+        @Option(names = "--rounds", defaultValue = "2", description = "interleaved rounds per case; connection storms run at least 3 rounds of 8 s (default ${DEFAULT-VALUE})")
         int rounds;
 
         @Option(names = "--scale", defaultValue = "10", description = "pgbench -i scale factor (default ${DEFAULT-VALUE})")
@@ -65,13 +65,17 @@ final class BenchCommand {
         @Option(names = "--output", description = "markdown file whose throughput section is replaced, e.g. docs/benchmarks.md")
         Path output;
 
+        @Option(names = "--transport", defaultValue = "auto",
+                description = "pgwarden's listen.transport: auto, io_uring, epoll, nio (default ${DEFAULT-VALUE})")
+        String transport;
+
         @Override
         public Integer call() throws Exception {
             String commandLine = commandLine(spec);
             ThroughputSettings settings = new ThroughputSettings(Arrays.stream(clients).boxed().toList(),
                     durationSeconds, poolSize, rounds, scale,
                     Arrays.stream(poolModes).map(PoolMode::parse).toList(),
-                    Arrays.stream(queryModes).map(QueryMode::parse).toList(), output, commandLine);
+                    Arrays.stream(queryModes).map(QueryMode::parse).toList(), output, commandLine, transport);
             new ThroughputBench(settings, System.out).run();
             return 0;
         }

@@ -30,6 +30,7 @@ public final class ServerPool {
 
     private final PoolKey key;
     private final ServerConnector connector;
+    private final NodeReachability reachability;
     private volatile PoolSettings settings;
     private volatile ServerCredentials credentials = ServerCredentials.NONE;
 
@@ -46,10 +47,17 @@ public final class ServerPool {
     /** Admin PAUSE: no connection is handed out or opened; clients queue until resumed. */
     private boolean paused;
 
+    /** A pool on its own, reporting its node's reachability by itself (tests, tools). */
     public ServerPool(PoolKey key, PoolSettings settings, ServerConnector connector) {
+        this(key, settings, connector, new NodeReachability());
+    }
+
+    /** @param reachability shared by every pool of a router, so a down node is reported once, not per pool */
+    public ServerPool(PoolKey key, PoolSettings settings, ServerConnector connector, NodeReachability reachability) {
         this.key = key;
         this.settings = settings;
         this.connector = connector;
+        this.reachability = reachability;
     }
 
     public PoolKey key() {
@@ -102,9 +110,7 @@ public final class ServerPool {
             if (ready != null) {
                 active++;
             } else if (!paused && total < settings.maxSize()) {
-                total++;
-                active++;
-                connecting++;
+                countOpening();
                 open = true;
             } else {
                 waiters.add(new Waiter(promise, loop, System.nanoTime()));
@@ -158,7 +164,9 @@ public final class ServerPool {
             if (f.isSuccess() && server.isReusable()) {
                 giveBack(server);
             } else {
-                log.info("closing {}: reset query failed: {}", server, f.cause() == null ? "not idle" : f.cause().getMessage());
+                // A query on a logged-in connection failed (or left it mid-transaction): not a login problem.
+                log.info("closing {}: reset query \"{}\" failed: {}", server, resetQuery,
+                        f.cause() == null ? "the connection was not idle after it" : f.cause().getMessage());
                 server.close();
             }
         });
@@ -245,22 +253,37 @@ public final class ServerPool {
                 ServerConnection server = f.getNow();
                 synchronized (lock) {
                     connecting--;
-                }
-                log.debug("opened {}", server);
-                synchronized (lock) {
                     opened.add(server);
                 }
+                reachability.reached(key.node());
+                log.debug("opened {}", server);
                 server.channel().closeFuture().addListener(c -> onClosed(server));
                 hand(server, promise);
             } else {
                 synchronized (lock) {
-                    total--;
-                    active--;
-                    connecting--;
+                    countOpeningFailed();
                 }
+                reachability.failed(key.node(), f.cause());
                 promise.tryFailure(f.cause());
             }
         });
+    }
+
+    /**
+     * Under the lock: one more connection is being opened for a client, so it counts as open
+     * ({@code total}), in a client's hands ({@code active}) and not logged in yet ({@code connecting}).
+     */
+    private void countOpening() {
+        total++;
+        active++;
+        connecting++;
+    }
+
+    /** Under the lock: undoes {@link #countOpening()} for a connection that never opened. */
+    private void countOpeningFailed() {
+        total--;
+        active--;
+        connecting--;
     }
 
     private void onClosed(ServerConnection server) {
@@ -272,9 +295,7 @@ public final class ServerPool {
             if (!closed && !paused && total < settings.maxSize()) {
                 waiter = nextWaiter();
                 if (waiter != null) {
-                    total++;
-                    active++;
-                    connecting++;
+                    countOpening();
                 }
             }
         }
@@ -322,9 +343,7 @@ public final class ServerPool {
         toClose.forEach(ServerConnection::close);
         for (int i = 0; i < toOpen; i++) {
             synchronized (lock) {
-                total++;
-                active++;
-                connecting++;
+                countOpening();
             }
             Promise<ServerConnection> warm = loop.newPromise();
             warm.addListener((Future<ServerConnection> f) -> {
@@ -390,9 +409,10 @@ public final class ServerPool {
                     return;
                 }
                 if (ready == null) {
-                    total++;
+                    countOpening();
+                } else {
+                    active++;
                 }
-                active++;
             }
             if (ready != null) {
                 hand(ready, waiter.promise());

@@ -20,6 +20,7 @@ public final class ServerPools implements AutoCloseable {
 
     private final Map<PoolKey, ServerPool> pools = new ConcurrentHashMap<>();
     private final ServerConnector connector;
+    private final NodeReachability reachability = new NodeReachability();
     private final EventLoopGroup loops;
     private volatile Function<PoolKey, PoolSettings> settings;
     private final ScheduledFuture<?> maintenance;
@@ -37,7 +38,7 @@ public final class ServerPools implements AutoCloseable {
 
     public ServerPool pool(PoolKey key) {
         return pools.computeIfAbsent(key, k -> {
-            ServerPool pool = new ServerPool(k, settings.apply(k), connector);
+            ServerPool pool = new ServerPool(k, settings.apply(k), connector, reachability);
             if (isPaused(k.database())) {
                 pool.pause();
             }

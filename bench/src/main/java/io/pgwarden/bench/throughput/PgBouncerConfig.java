@@ -64,7 +64,7 @@ record PgBouncerConfig(Path dir, int listenPort, String serverHost, int serverPo
                 .toString();
     }
 
-    /** A userlist.txt line with the password in plain text, from which PgBouncer does SCRAM both ways. */
+    /** A userlist.txt line; the bench gives a SCRAM verifier, with which PgBouncer passes the client's proof through. */
     static String userList(String user, String password) {
         return io.pgwarden.pool.auth.UserList.entry(user, password);
     }

@@ -81,14 +81,15 @@ public final class PgBouncerTarget implements Target {
      * Writes the configuration into {@code dir} (created), starts PgBouncer and waits until it accepts connections.
      *
      * @param maxClientConn PgBouncer's {@code max_client_conn}
+     * @param secret        the userlist secret of the bench user: its SCRAM verifier, as pgwarden gets it
      */
     public static PgBouncerTarget start(PostgresNode server, PoolMode poolMode, int poolSize, int maxClientConn,
-                                        Path dir) throws IOException, InterruptedException {
+                                        Path dir, String secret) throws IOException, InterruptedException {
         PgBouncerConfig config = new PgBouncerConfig(dir, FreePorts.next(), server.host(), server.port(),
                 PgbenchRunner.DATABASE, poolMode, poolSize, maxClientConn);
         Files.createDirectories(dir);
         Files.writeString(config.iniFile(), config.ini());
-        Files.writeString(config.userListFile(), PgBouncerConfig.userList(PgbenchRunner.USER, PgbenchRunner.PASSWORD));
+        Files.writeString(config.userListFile(), PgBouncerConfig.userList(PgbenchRunner.USER, secret));
         Files.setPosixFilePermissions(config.userListFile(), PosixFilePermissions.fromString("rw-------"));
 
         List<String> command = new ArrayList<>();

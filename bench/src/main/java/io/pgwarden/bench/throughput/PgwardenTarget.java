@@ -32,18 +32,20 @@ public final class PgwardenTarget implements Target {
     /**
      * Starts the router on free loopback ports.
      *
-     * @param userList userlist.txt-style file holding the password the router logs in to {@code primary} with
+     * @param userList  userlist.txt-style file holding the secret the router logs in to {@code primary} with
+     * @param transport the router's {@code listen.transport}
      */
-    public static PgwardenTarget start(PostgresNode primary, Path userList, PoolMode poolMode, int poolSize)
-            throws InterruptedException {
+    public static PgwardenTarget start(PostgresNode primary, Path userList, PoolMode poolMode, int poolSize,
+                                       String transport) throws InterruptedException {
         RouterConfig config = new RouterConfig(
-                new RouterConfig.Listen(HOST, FreePorts.next(), FreePorts.next()),
+                new RouterConfig.Listen(HOST, FreePorts.next(), FreePorts.next(), null, transport),
                 new RouterConfig.Topology("bench", List.of(
                         new RouterConfig.Member(primary.name(), primary.host(), primary.port(), "primary"))),
                 new RouterConfig.Auth(userList, null),
                 new RouterConfig.Pool(poolMode.configName(), 0, poolSize, null, null, null, null),
                 null, null, null);
-        return new PgwardenTarget(RouterServer.start(config), poolMode, poolSize);
+        RouterServer router = RouterServer.start(config);
+        return new PgwardenTarget(router, poolMode, poolSize);
     }
 
     static String nameFor(PoolMode poolMode) {
@@ -57,7 +59,8 @@ public final class PgwardenTarget implements Target {
 
     @Override
     public String description() {
-        return "pgwarden router in the bench JVM, " + poolMode.configName() + " pool mode, pool max_size " + poolSize;
+        return "pgwarden router in the bench JVM, " + poolMode.configName() + " pool mode, pool max_size " + poolSize
+                + ", " + router.transportName() + " transport";
     }
 
     @Override

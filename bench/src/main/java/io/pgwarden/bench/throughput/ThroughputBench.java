@@ -85,8 +85,13 @@ public final class ThroughputBench {
     /** direct, then per pool mode pgwarden and PgBouncer (unless it is not installed) with the same pool. */
     private List<Target> startTargets(PostgresNode primary, Path scratch, BenchResources resources, List<String> notes)
             throws IOException, InterruptedException {
+        // Both poolers get the same kind of entry: PostgreSQL's own SCRAM verifier, never the plain
+        // password. Neither derives keys at a login then (PgBouncer would run PBKDF2 at every one from a
+        // plain password), and both log in to PostgreSQL with the client's proof.
+        String secret = scramVerifier(primary, PgbenchRunner.USER);
+        notes.add(USER_LIST_NOTE);
         Path userList = scratch.resolve("userlist.txt");
-        Files.writeString(userList, UserList.entry(PgbenchRunner.USER, PgbenchRunner.PASSWORD));
+        Files.writeString(userList, UserList.entry(PgbenchRunner.USER, secret));
         Files.setPosixFilePermissions(userList, PosixFilePermissions.fromString("rw-------"));
         // PgBouncer runs as the OS user postgres when this JVM is root and needs to reach its directory in here.
         Files.setPosixFilePermissions(scratch, PosixFilePermissions.fromString("rwx--x--x"));
@@ -102,10 +107,11 @@ public final class ThroughputBench {
             int poolSize = settings.poolSize(mode);
             out.printf("Starting pgwarden%s in %s mode, pool size %d ...%n", noPgBouncer.isEmpty() ? " and PgBouncer" : "",
                     mode.configName(), poolSize);
-            targets.add(resources.add(PgwardenTarget.start(primary, userList, mode, poolSize)));
+            targets.add(resources.add(PgwardenTarget.start(primary, userList, mode, poolSize, settings.transport())));
             if (noPgBouncer.isEmpty()) {
                 targets.add(resources.add(PgBouncerTarget.start(primary, mode, poolSize,
-                        Math.max(1000, 2 * settings.maxClients()), scratch.resolve("pgbouncer-" + mode.shortName()))));
+                        Math.max(1000, 2 * settings.maxClients()), scratch.resolve("pgbouncer-" + mode.shortName()),
+                        secret)));
             }
         }
         if (settings.sessionPoolRaised()) {
@@ -114,6 +120,27 @@ public final class ThroughputBench {
                     settings.poolSize(PoolMode.SESSION), settings.poolSize());
         }
         return targets;
+    }
+
+    static final String USER_LIST_NOTE = "userlists: pgwarden and PgBouncer both hold the user's SCRAM-SHA-256"
+            + " verifier as PostgreSQL stores it (pg_authid.rolpassword), no plain password: neither derives keys"
+            + " at a login, both pass the client's SCRAM proof on to PostgreSQL";
+
+    /** The SCRAM verifier PostgreSQL stores for {@code user}. */
+    static String scramVerifier(PostgresNode primary, String user) {
+        try (java.sql.Connection c = primary.connect(PgbenchRunner.DATABASE);
+             java.sql.PreparedStatement st = c.prepareStatement("select rolpassword from pg_authid where rolname = ?")) {
+            st.setString(1, user);
+            try (java.sql.ResultSet rs = st.executeQuery()) {
+                String secret = rs.next() ? rs.getString(1) : null;
+                if (secret == null || !secret.startsWith("SCRAM-SHA-256$")) {
+                    throw new IllegalStateException("user " + user + " has no SCRAM-SHA-256 verifier in pg_authid");
+                }
+                return secret;
+            }
+        } catch (java.sql.SQLException e) {
+            throw new IllegalStateException("could not read the SCRAM verifier of " + user + ": " + e.getMessage(), e);
+        }
     }
 
     /**
@@ -141,9 +168,12 @@ public final class ThroughputBench {
 
     private Map<Case, Map<String, CaseStats>> runAll(List<Target> targets, PgbenchRunner runner, BenchResources resources) {
         List<Case> cases = cases(settings.clients(), settings.queryModes());
-        int total = settings.rounds() * cases.stream().mapToInt(c -> targetsFor(c, targets).size()).sum();
-        out.printf("%d pgbench runs of %d s: about %d min%n", total, settings.durationSeconds(),
-                Math.round(Math.ceil(total * (settings.durationSeconds() + 1.5) / 60.0)));
+        int total = cases.stream().mapToInt(c -> settings.rounds(c.workload()) * targetsFor(c, targets).size()).sum();
+        double seconds = cases.stream().mapToDouble(c -> settings.rounds(c.workload()) * targetsFor(c, targets).size()
+                * (settings.durationSeconds(c.workload()) + 1.5)).sum();
+        out.printf("%d pgbench runs of %d s (connection storms: %d rounds of %d s at least): about %d min%n", total,
+                settings.durationSeconds(), Workload.CONNECT_STORM.minRounds(), Workload.CONNECT_STORM.minSeconds(),
+                Math.round(Math.ceil(seconds / 60.0)));
         Map<Case, Map<String, CaseStats>> results = new LinkedHashMap<>();
         int done = 0;
         for (Case c : cases) {
@@ -151,12 +181,13 @@ public final class ThroughputBench {
             Map<String, CaseStats> byTarget = new LinkedHashMap<>();
             caseTargets.forEach(t -> byTarget.put(t.name(), new CaseStats()));
             results.put(c, byTarget);
-            for (int round = 0; round < settings.rounds(); round++) {
+            for (int round = 0; round < settings.rounds(c.workload()); round++) {
                 for (Target target : orderForRound(caseTargets, round)) {
                     if (resources.isClosed()) {
                         throw new IllegalStateException("benchmark stopped");
                     }
-                    RunResult run = runner.run(target, c.workload(), c.mode(), c.clients(), settings.durationSeconds());
+                    RunResult run = runner.run(target, c.workload(), c.mode(), c.clients(),
+                            settings.durationSeconds(c.workload()));
                     byTarget.get(target.name()).add(run);
                     done++;
                     out.println(progressLine(done, total, c, target.name(), round, run));
@@ -184,11 +215,19 @@ public final class ThroughputBench {
         return targets.stream().filter(t -> t.supports(c.mode())).toList();
     }
 
-    /** The targets rotated by {@code round}: with two targets the order alternates, with more each leads in turn. */
+    /**
+     * The targets' order in {@code round}: even rounds rotate the list by {@code round / 2}, odd rounds
+     * run the previous round's order backwards. Neighbours in the list (pgwarden and PgBouncer of one
+     * pool mode) so swap places every round — neither always runs right after the other, on a machine
+     * the other has just warmed or tired — and each target leads in turn.
+     */
     static <T> List<T> orderForRound(List<T> targets, int round) {
         List<T> ordered = new ArrayList<>(targets.size());
         for (int i = 0; i < targets.size(); i++) {
-            ordered.add(targets.get((i + round) % targets.size()));
+            ordered.add(targets.get((i + round / 2) % targets.size()));
+        }
+        if (round % 2 == 1) {
+            java.util.Collections.reverse(ordered);
         }
         return ordered;
     }
@@ -197,7 +236,7 @@ public final class ThroughputBench {
         String line = String.format(Locale.ROOT,
                 "[%" + width(total) + "d/%d] %-34s %-8s c=%-4d %-17s round %d/%d: %8s tps  avg %s ms  p99 %s ms  failed %d",
                 done, total, c.workload().label(), c.mode().pgbenchName(), c.clients(), target, round + 1,
-                settings.rounds(), ThroughputReport.tps(run.summary().tps()),
+                settings.rounds(c.workload()), ThroughputReport.tps(run.summary().tps()),
                 ThroughputReport.ms(run.summary().latencyAvgMs()), ThroughputReport.ms(run.p99Ms()),
                 run.summary().failed());
         return run.problem() == null ? line : line + "  ABORTED CLIENTS (" + run.problem() + ")";

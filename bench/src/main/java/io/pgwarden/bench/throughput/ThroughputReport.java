@@ -63,10 +63,14 @@ final class ThroughputReport {
         }
         out.append("- warm-up: ").append(ThroughputBench.warmUpSeconds(settings.durationSeconds()))
                 .append(" s of select-only per target and query mode before the first round, not recorded\n");
+        Workload storm = Workload.CONNECT_STORM;
         out.append("- each run: pgbench -T ").append(settings.durationSeconds())
                 .append(" -j min(clients, CPUs) (-j clients with -M prepared) -l; ").append(settings.rounds())
                 .append(settings.rounds() == 1 ? " round" : " rounds")
-                .append(", targets interleaved with the order rotating every round\n");
+                .append(" (new connection per tx: ").append(settings.rounds(storm)).append(" rounds of -T ")
+                .append(settings.durationSeconds(storm)).append(")")
+                .append(", targets interleaved: the order rotates every other round and runs backwards in between,")
+                .append(" so pgwarden and PgBouncer of a pool mode swap places every round\n");
         if (settings.queryModes().contains(QueryMode.PREPARED)) {
             out.append("- -M prepared runs against direct and pgwarden only: PgBouncer 1.18 has no")
                     .append(" prepared-statement support\n");

@@ -17,16 +17,24 @@ import java.util.Objects;
  * @param queryModes      pgbench {@code -M} values
  * @param output          markdown file whose throughput section is replaced, or {@code null}
  * @param commandLine     the command as typed, quoted into the report
+ * @param transport       pgwarden's {@code listen.transport} (auto, io_uring, epoll, nio)
  */
 public record ThroughputSettings(List<Integer> clients, int durationSeconds, int poolSize, int rounds, int scale,
                                  List<PoolMode> poolModes, List<QueryMode> queryModes, Path output,
-                                 String commandLine) {
+                                 String commandLine, String transport) {
+
+    /** Settings with pgwarden on its default transport. */
+    public ThroughputSettings(List<Integer> clients, int durationSeconds, int poolSize, int rounds, int scale,
+                              List<PoolMode> poolModes, List<QueryMode> queryModes, Path output, String commandLine) {
+        this(clients, durationSeconds, poolSize, rounds, scale, poolModes, queryModes, output, commandLine, "auto");
+    }
 
     public ThroughputSettings {
         clients = List.copyOf(Objects.requireNonNull(clients, "clients"));
         poolModes = List.copyOf(Objects.requireNonNull(poolModes, "poolModes")).stream().distinct().toList();
         queryModes = List.copyOf(Objects.requireNonNull(queryModes, "queryModes")).stream().distinct().toList();
         Objects.requireNonNull(commandLine, "commandLine");
+        Objects.requireNonNull(transport, "transport");
         if (clients.isEmpty() || clients.stream().anyMatch(c -> c < 1)) {
             throw new IllegalArgumentException("--clients must list client counts >= 1: " + clients);
         }
@@ -40,6 +48,16 @@ public record ThroughputSettings(List<Integer> clients, int durationSeconds, int
         requirePositive("--pool-size", poolSize);
         requirePositive("--rounds", rounds);
         requirePositive("--scale", scale);
+    }
+
+    /** Rounds of {@code workload}: --rounds, or the workload's minimum if that is more. */
+    public int rounds(Workload workload) {
+        return Math.max(rounds, workload.minRounds());
+    }
+
+    /** Seconds per run of {@code workload}: --duration, or the workload's minimum if that is more. */
+    public int durationSeconds(Workload workload) {
+        return Math.max(durationSeconds, workload.minSeconds());
     }
 
     public int maxClients() {

@@ -16,15 +16,47 @@ class ThroughputBenchTest {
 
         assertThat(ThroughputBench.orderForRound(targets, 0)).containsExactly("direct", "pgwarden");
         assertThat(ThroughputBench.orderForRound(targets, 1)).containsExactly("pgwarden", "direct");
-        assertThat(ThroughputBench.orderForRound(targets, 2)).containsExactly("direct", "pgwarden");
+        assertThat(ThroughputBench.orderForRound(targets, 2)).containsExactly("pgwarden", "direct");
+        assertThat(ThroughputBench.orderForRound(targets, 3)).containsExactly("direct", "pgwarden");
     }
 
     @Test
-    void moreTargetsEachLeadInTurn() {
+    void pgwardenDoesNotAlwaysRunRightBeforePgBouncer() {
+        List<String> targets = List.of("direct", "pgwarden-session", "pgbouncer-session", "pgwarden-txn", "pgbouncer-txn");
+
+        for (int round = 0; round < 4; round++) {
+            List<String> order = ThroughputBench.orderForRound(targets, round);
+            for (String mode : List.of("session", "txn")) {
+                boolean pgwardenFirst = order.indexOf("pgwarden-" + mode) < order.indexOf("pgbouncer-" + mode);
+                assertThat(pgwardenFirst).as("round %d, %s mode: %s", round, mode, order).isEqualTo(round % 2 == 0);
+            }
+        }
+    }
+
+    @Test
+    void everyTargetLeadsInTurn() {
         List<String> targets = List.of("a", "b", "c");
 
-        assertThat(ThroughputBench.orderForRound(targets, 1)).containsExactly("b", "c", "a");
-        assertThat(ThroughputBench.orderForRound(targets, 2)).containsExactly("c", "a", "b");
+        assertThat(ThroughputBench.orderForRound(targets, 0)).containsExactly("a", "b", "c");
+        assertThat(ThroughputBench.orderForRound(targets, 1)).containsExactly("c", "b", "a");
+        assertThat(ThroughputBench.orderForRound(targets, 2)).containsExactly("b", "c", "a");
+        assertThat(ThroughputBench.orderForRound(targets, 3)).containsExactly("a", "c", "b");
+        assertThat(ThroughputBench.orderForRound(targets, 4)).containsExactly("c", "a", "b");
+    }
+
+    @Test
+    void connectionStormsRunAtLeastThreeRoundsOfEightSeconds() {
+        ThroughputSettings quick = new ThroughputSettings(List.of(4), 5, 16, 1, 10, List.of(PoolMode.TRANSACTION),
+                List.of(QueryMode.SIMPLE), null, "bench");
+        assertThat(quick.rounds(Workload.CONNECT_STORM)).isEqualTo(3);
+        assertThat(quick.durationSeconds(Workload.CONNECT_STORM)).isEqualTo(8);
+        assertThat(quick.rounds(Workload.SELECT_ONLY)).isEqualTo(1);
+        assertThat(quick.durationSeconds(Workload.TPC_B)).isEqualTo(5);
+
+        ThroughputSettings longer = new ThroughputSettings(List.of(4), 30, 16, 5, 10, List.of(PoolMode.TRANSACTION),
+                List.of(QueryMode.SIMPLE), null, "bench");
+        assertThat(longer.rounds(Workload.CONNECT_STORM)).isEqualTo(5);
+        assertThat(longer.durationSeconds(Workload.CONNECT_STORM)).isEqualTo(30);
     }
 
     @Test

@@ -129,7 +129,7 @@ final class ServerHandler extends ChannelInboundHandlerAdapter {
             Promise<Void> promise = internalQuery;
             internalQuery = null;
             if (internalError != null) {
-                promise.tryFailure(new ServerLoginException(internalError.sqlState(), internalError.message()));
+                promise.tryFailure(ServerQueryException.fromServer(internalError));
             } else {
                 promise.trySuccess(null);
             }
@@ -176,7 +176,7 @@ final class ServerHandler extends ChannelInboundHandlerAdapter {
             // The server went away under us (a reset after its FATAL, a restart): not our failure.
             log.info("{} lost: {}", server, cause.getMessage());
         } else {
-            log.warn("{} failed, closing it: {}", server, cause.toString());
+            log.warn("{} failed, closing it", server, cause);
         }
         ctx.close();
     }

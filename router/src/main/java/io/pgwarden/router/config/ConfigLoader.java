@@ -160,6 +160,8 @@ public final class ConfigLoader {
             }
         }
 
+        check.parses("listen.transport", config.listen().transport(), io.pgwarden.router.listener.TransportChoice::parse);
+
         RouterConfig.Pool pool = config.pool();
         check.that(POOL_MODES.contains(pool.mode()), "pool.mode",
                 "must be one of " + POOL_MODES + ", got '" + pool.mode() + "'");

@@ -34,7 +34,7 @@ public record RouterConfig(Listen listen, Topology topology, Auth auth, Pool poo
     public RouterConfig {
         admin = Objects.requireNonNullElseGet(admin, () -> new Admin(null, null));
         dcs = Objects.requireNonNullElseGet(dcs, () -> new Dcs(null, null, null, null, null, null));
-        listen = Objects.requireNonNullElseGet(listen, () -> new Listen(null, null, null, null));
+        listen = Objects.requireNonNullElseGet(listen, () -> new Listen(null, null, null, null, null));
         topology = Objects.requireNonNullElseGet(topology, () -> new Topology(null, null));
         auth = Objects.requireNonNullElseGet(auth, () -> new Auth(null, null));
         pool = Objects.requireNonNullElseGet(pool, () -> new Pool(null, null, null, null, null, null, null, null, null));
@@ -49,13 +49,19 @@ public record RouterConfig(Listen listen, Topology topology, Auth auth, Pool poo
      *
      * @param ioThreads event-loop threads; 0 picks half the cores (at least one), leaving the rest
      *                  to the kernel's network work, which is most of a pooler's cost
+     * @param transport {@code auto}, {@code io_uring}, {@code epoll} or {@code nio}: the sockets' Netty transport
      */
-    public record Listen(String host, Integer primaryPort, Integer replicaPort, Integer ioThreads) {
+    public record Listen(String host, Integer primaryPort, Integer replicaPort, Integer ioThreads, String transport) {
         public Listen {
             host = Objects.requireNonNullElse(host, "127.0.0.1");
             primaryPort = Objects.requireNonNullElse(primaryPort, 5000);
             replicaPort = Objects.requireNonNullElse(replicaPort, 5001);
             ioThreads = Objects.requireNonNullElse(ioThreads, 0);
+            transport = Objects.requireNonNullElse(transport, "epoll"); // until the bench shows io_uring faster here
+        }
+
+        public Listen(String host, Integer primaryPort, Integer replicaPort, Integer ioThreads) {
+            this(host, primaryPort, replicaPort, ioThreads, null);
         }
 
         public Listen(String host, Integer primaryPort, Integer replicaPort) {

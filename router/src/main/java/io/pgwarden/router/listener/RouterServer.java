@@ -79,11 +79,14 @@ public final class RouterServer implements AutoCloseable {
     private final ExecutorService adminTasks;
     /** Registration and drain for coordinated switchovers; nothing without etcd. */
     private final AutoCloseable switchover;
+    private final Transport transport;
 
     private RouterServer(EventLoopGroup acceptors, EventLoopGroup workers, ServerPools pools, ClientRegistry registry,
                          TopologySource topology, List<Channel> listeners, RouterMetrics metrics, AdminHttpServer admin,
-                         Router router, ConfigReloader reloader, ExecutorService adminTasks, AutoCloseable switchover) {
+                         Router router, ConfigReloader reloader, ExecutorService adminTasks, AutoCloseable switchover,
+                         Transport transport) {
         this.switchover = switchover;
+        this.transport = transport;
         this.reloader = reloader;
         this.adminTasks = adminTasks;
         this.metrics = metrics;
@@ -134,7 +137,7 @@ public final class RouterServer implements AutoCloseable {
             throws InterruptedException {
         LiveSettings settings = new LiveSettings(ReloadableSettings.from(config,
                 configFile == null ? "config" : configFile.toString()));
-        Transport transport = Transport.best();
+        Transport transport = transport(config, configFile);
         RouterMetrics metrics = new RouterMetrics();
         // Certificates are loaded before anything starts: a bad file stops the router with a clear error.
         ServerTls serverTls = TlsContexts.forServers(config.server(), metrics::serverTlsHandshake);
@@ -196,7 +199,7 @@ public final class RouterServer implements AutoCloseable {
                         config.dcs().isolationTimeout(), router, registry, pools, topology);
             }
             return new RouterServer(acceptors, workers, pools, registry, topology, List.of(primary, replica), metrics, admin,
-                    router, reloader, adminTasks, switchover);
+                    router, reloader, adminTasks, switchover, transport);
         } catch (InterruptedException | RuntimeException e) {
             adminTasks.shutdownNow();
             topology.close();
@@ -204,6 +207,21 @@ public final class RouterServer implements AutoCloseable {
             acceptors.shutdownGracefully();
             workers.shutdownGracefully();
             throw e;
+        }
+    }
+
+    /** The transport the sockets use: {@code io_uring}, {@code epoll} or {@code nio}. */
+    public String transportName() {
+        return transport.name();
+    }
+
+    /** The configured transport; one asked for by name that this system lacks stops the start, naming the key. */
+    private static Transport transport(RouterConfig config, Path configFile) {
+        String source = configFile == null ? "config" : configFile.toString();
+        try {
+            return Transport.of(TransportChoice.parse(config.listen().transport()));
+        } catch (IllegalArgumentException | IllegalStateException e) {
+            throw new ConfigException(source + ": bad value for key 'listen.transport': " + e.getMessage());
         }
     }
 
@@ -341,8 +359,10 @@ public final class RouterServer implements AutoCloseable {
         adminTasks.shutdownNow();
         pools.close();
         topology.close();
-        workers.shutdownGracefully(0, 2, java.util.concurrent.TimeUnit.SECONDS).syncUninterruptibly();
-        acceptors.shutdownGracefully(0, 2, java.util.concurrent.TimeUnit.SECONDS).syncUninterruptibly();
+        // A short quiet period lets the loops finish the closes just asked for: io_uring completes a
+        // close asynchronously, and a loop that stops first logs each unfinished one as a rejected task.
+        workers.shutdownGracefully(100, 2000, java.util.concurrent.TimeUnit.MILLISECONDS).syncUninterruptibly();
+        acceptors.shutdownGracefully(100, 2000, java.util.concurrent.TimeUnit.MILLISECONDS).syncUninterruptibly();
         log.info("pgwarden router stopped");
     }
 }

@@ -24,7 +24,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * the leader key — unless the store is unreachable, a switchover is pending, or the holder is a
  * primary on an older timeline than a running member (a stale primary that re-took the key): then
  * there is no primary, and new work waits up to {@code connect_wait_timeout} for one. The replica port gets
- * the running replicas within {@code max_lag}, in round-robin order.
+ * the running replicas within {@code max_lag}, in turn: each piece of work (a transaction, or a whole
+ * session-mode client) starts one step further round; a transaction-mode login, which only needs some
+ * server for a moment, does not move the turn.
  */
 public final class Router implements TopologyListener {
 
@@ -33,6 +35,7 @@ public final class Router implements TopologyListener {
 
     private volatile RoutingSettings settings;
     private final RouterMetrics metrics;
+    /** Moved once per piece of work only: were logins to move it too, one-query clients would all land on one replica. */
     private final AtomicInteger nextReplica = new AtomicInteger();
     private final List<Promise<Void>> primaryWaiters = new ArrayList<>();
     private volatile RoutingView view;
@@ -156,8 +159,24 @@ public final class Router implements TopologyListener {
         return settings.connectWaitTimeout();
     }
 
-    /** Candidates in the order to try them; never empty. */
+    /**
+     * Candidates for a piece of work — a transaction in transaction mode, the whole client in
+     * session mode — in the order to try them; never empty. Each call moves the replicas' turn.
+     */
     public List<Member> candidates(ListenerRole role) throws NoServerAvailableException {
+        return candidates(role, nextReplica.getAndIncrement());
+    }
+
+    /**
+     * Candidates for a transaction-mode login, which holds a server only to learn its parameters:
+     * the replica whose turn it is first, without moving the turn. The login's connection then
+     * waits idle where the client's first transaction is likely to go.
+     */
+    public List<Member> candidatesForLogin(ListenerRole role) throws NoServerAvailableException {
+        return candidates(role, nextReplica.get());
+    }
+
+    private List<Member> candidates(ListenerRole role, int turn) throws NoServerAvailableException {
         RoutingView current = view;
         RoutingSettings settings = this.settings;
         String cluster = current.topology().cluster();
@@ -168,7 +187,7 @@ public final class Router implements TopologyListener {
         List<Member> replicas = current.readable();
         List<Member> ordered = new ArrayList<>(replicas.size() + 1);
         if (!replicas.isEmpty()) {
-            int start = Math.floorMod(nextReplica.getAndIncrement(), replicas.size());
+            int start = Math.floorMod(turn, replicas.size());
             for (int i = 0; i < replicas.size(); i++) {
                 ordered.add(replicas.get((start + i) % replicas.size()));
             }

@@ -213,7 +213,7 @@ public final class ClientLoginHandler extends ChannelInboundHandlerAdapter imple
         traffic = context.metrics().client(role, startup.database(), startup.user());
         checkout = new ServerCheckout(context, client, authentication.serverCredentials(), settings, traffic,
                 ctx.channel().eventLoop());
-        checkout.start(this);
+        checkout.startLogin(this);
     }
 
     /** The client's first server is ready: the session takes over, and this handler leaves. */
@@ -253,7 +253,7 @@ public final class ClientLoginHandler extends ChannelInboundHandlerAdapter imple
             release();
             ctx.close();
         } else {
-            log.warn("client {} failed: {}", ctx.channel().remoteAddress(), cause.toString(), cause);
+            log.warn("client {} failed", ctx.channel().remoteAddress(), cause);
             fatal(SqlState.INTERNAL_ERROR, "internal error in pgwarden: " + cause.getMessage());
         }
     }

@@ -164,7 +164,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
             relay.releaseServer();
             ctx.close();
         } else {
-            log.warn("client {} failed: {}", ctx.channel().remoteAddress(), cause.toString(), cause);
+            log.warn("client {} failed", ctx.channel().remoteAddress(), cause);
             fatal(SqlState.INTERNAL_ERROR, "internal error in pgwarden: " + cause.getMessage());
         }
     }

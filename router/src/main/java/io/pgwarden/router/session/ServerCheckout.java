@@ -13,6 +13,7 @@ import io.pgwarden.pool.protocol.SqlState;
 import io.pgwarden.pool.server.ServerConnection;
 import io.pgwarden.pool.server.ServerCredentials;
 import io.pgwarden.pool.server.ServerLoginException;
+import io.pgwarden.pool.server.ServerQueryException;
 import io.pgwarden.router.metrics.ClientTraffic;
 import io.pgwarden.router.routing.ListenerRole;
 import io.pgwarden.router.routing.NoServerAvailableException;
@@ -56,6 +57,8 @@ final class ServerCheckout {
     /** While holding for a writable primary: when to give up (nanoTime), else 0. */
     private long holdUntilNanos;
     private boolean closed;
+    /** Whether this checkout is a transaction-mode login's. */
+    private boolean login;
     /** While held for a writable primary: the wait in {@link PrimaryHold}. */
     private Future<Void> held;
 
@@ -72,8 +75,21 @@ final class ServerCheckout {
 
     /** Starts a checkout; {@code outcome} is told once, on the client's loop. */
     void start(Outcome outcome) {
+        start(outcome, false);
+    }
+
+    /**
+     * The login's checkout. In transaction mode a login is no work of its own: it takes the replica
+     * whose turn it is without moving the turn, which only work moves.
+     */
+    void startLogin(Outcome outcome) {
+        start(outcome, client.mode() == PoolMode.TRANSACTION);
+    }
+
+    private void start(Outcome outcome, boolean login) {
         this.outcome = outcome;
         this.holdUntilNanos = 0;
+        this.login = login;
         route();
     }
 
@@ -91,7 +107,7 @@ final class ServerCheckout {
      */
     private void route() {
         try {
-            tryCandidate(context.router().candidates(client.role()), 0);
+            tryCandidate(login ? context.router().candidatesForLogin(client.role()) : context.router().candidates(client.role()), 0);
         } catch (NoServerAvailableException e) {
             if (client.role() != ListenerRole.PRIMARY) {
                 outcome.failed(SqlState.CANNOT_CONNECT_NOW, e.getMessage());
@@ -157,7 +173,8 @@ final class ServerCheckout {
         }
         boolean unreachable = cause instanceof ServerLoginException e && e.nodeMayBeDown();
         if (unreachable && index + 1 < candidates.size()) {
-            log.info("server {} unreachable, trying {}: {}", member.name(), candidates.get(index + 1).name(), cause.getMessage());
+            // NodeReachability reports the node once; this is per transaction.
+            log.debug("server {} unreachable, trying {}: {}", member.name(), candidates.get(index + 1).name(), cause.getMessage());
             tryCandidate(candidates, index + 1);
         } else if (unreachable && client.role() == ListenerRole.PRIMARY) {
             // A crashed leader keeps its key until the lease expires: hold until it is replaced (or back).
@@ -283,7 +300,7 @@ final class ServerCheckout {
                 outcome.ready(pool, server);
             } else {
                 pool.release(server, resetOnAbandon);
-                String sqlState = f.cause() instanceof ServerLoginException e ? e.sqlState() : SqlState.CONNECTION_FAILURE;
+                String sqlState = f.cause() instanceof ServerQueryException e ? e.sqlState() : SqlState.CONNECTION_FAILURE;
                 outcome.failed(sqlState, f.cause().getMessage());
             }
         }));

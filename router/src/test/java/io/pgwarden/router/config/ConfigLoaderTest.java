@@ -173,6 +173,8 @@ class ConfigLoaderTest {
             listen:\\n  primary_port: 70000                   | listen.primary_port          | 70000
             listen:\\n  primary_port: 0                       | listen.primary_port          | 1-65535
             listen:\\n  replica_port: http                    | listen.replica_port          | http
+            listen:\\n  transport: kqueue                     | listen.transport             | auto, io_uring, epoll, nio
+            listen:\\n  transport: IO_URING                   | listen.transport             | IO_URING
             listen:\\n  primary_port: 6000\\n  replica_port: 6000 | listen.replica_port       | must differ
             pool:\\n  mode: statement                         | pool.mode                    | statement
             pool:\\n  max_size: 0                             | pool.max_size                | at least 1

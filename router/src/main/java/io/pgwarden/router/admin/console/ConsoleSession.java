@@ -217,8 +217,12 @@ final class ConsoleSession extends ChannelInboundHandlerAdapter {
         if (cause instanceof DecoderException decoderFailure) {
             String detail = ProtocolException.detailOf(decoderFailure);
             fatal(SqlState.PROTOCOL_VIOLATION, "invalid message from client: " + detail);
+        } else if (cause instanceof java.io.IOException) {
+            // The client reset the connection: expected, no stack to look at.
+            log.debug("admin console client {} connection lost: {}", ctx.channel().remoteAddress(), cause.getMessage());
+            ctx.close();
         } else {
-            log.warn("admin console client {} failed: {}", ctx.channel().remoteAddress(), cause.toString());
+            log.warn("admin console client {} failed", ctx.channel().remoteAddress(), cause);
             fatal(SqlState.INTERNAL_ERROR, "internal error in pgwarden: " + cause.getMessage());
         }
     }
