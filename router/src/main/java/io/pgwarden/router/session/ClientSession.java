@@ -936,7 +936,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        if (cause instanceof DecoderException decoderFailure) {
+        if (cause instanceof DecoderException decoderFailure && ProtocolException.isPeerFault(decoderFailure)) {
             String detail = ProtocolException.detailOf(decoderFailure);
             log.info("protocol violation from {}: {}", ctx.channel().remoteAddress(), detail);
             fatal(SqlState.PROTOCOL_VIOLATION, "invalid message from client: " + detail);
@@ -947,7 +947,8 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
             releaseServer();
             ctx.close();
         } else {
-            log.warn("client {} failed: {}", ctx.channel().remoteAddress(), cause.toString());
+            // A bug, also when a decoder threw it (Netty wraps it in a DecoderException): not the client's fault.
+            log.error("client {} failed: {}", ctx.channel().remoteAddress(), cause.toString(), cause);
             fatal(SqlState.INTERNAL_ERROR, "internal error in pgwarden: " + cause.getMessage());
         }
     }

@@ -214,11 +214,11 @@ final class ConsoleSession extends ChannelInboundHandlerAdapter {
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        if (cause instanceof DecoderException decoderFailure) {
+        if (cause instanceof DecoderException decoderFailure && ProtocolException.isPeerFault(decoderFailure)) {
             String detail = ProtocolException.detailOf(decoderFailure);
             fatal(SqlState.PROTOCOL_VIOLATION, "invalid message from client: " + detail);
         } else {
-            log.warn("admin console client {} failed: {}", ctx.channel().remoteAddress(), cause.toString());
+            log.error("admin console client {} failed: {}", ctx.channel().remoteAddress(), cause.toString(), cause);
             fatal(SqlState.INTERNAL_ERROR, "internal error in pgwarden: " + cause.getMessage());
         }
     }
