@@ -76,7 +76,7 @@ class HostileInputFuzzIT {
     private static final double LAST_RATE = 0.15;
     private static final int MAX_UNITS = 100;
     /** Spoiled messages in a batch's storm, at most (see {@link SessionBatches}). */
-    private static final int MAX_STORM = 4_000;
+    private static final int MAX_STORM = 8_000;
     private static final int MAX_MESSAGE = 256 * 1024;
     private static final int READ_TIMEOUT_MILLIS = 30_000;
     private static final int MAX_REPLIES = 100_000;
