@@ -140,14 +140,15 @@ class MalformedFrameIT {
     // ---- before login --------------------------------------------------------------------------
 
     @ParameterizedTest
-    @ValueSource(ints = {0, 4, 7, -1, 10_001, Integer.MAX_VALUE})
+    @ValueSource(ints = {0, 4, 7, -1, 10_005, Integer.MAX_VALUE})
     @Order(1)
     @Timeout(20)
     void garbageStartupLength(int length) throws IOException {
         try (RawClient client = RawClient.connect(fixture.primaryPort())) {
             client.send(Unpooled.buffer().writeInt(length).writeInt(StartupMessage.PROTOCOL_3_0).writeZero(8));
 
-            client.expectFatalThenClose("08P01");
+            // As PostgreSQL ("invalid length of startup packet", logged, not sent): closed without a word.
+            assertThat(client.readToEnd()).as("messages").isEmpty();
         }
         awaitOnlyTheGoodClient();
     }
@@ -159,8 +160,7 @@ class MalformedFrameIT {
         try (RawClient client = RawClient.connect(fixture.primaryPort())) {
             client.send(Unpooled.copiedBuffer("GET / HTTP/1.1\r\nHost: localhost\r\n\r\n", StandardCharsets.US_ASCII));
 
-            ErrorResponse error = client.expectFatalThenClose("08P01");
-            assertThat(error.message()).contains("invalid length of startup packet");
+            assertThat(client.readToEnd()).as("messages").isEmpty();
         }
         awaitOnlyTheGoodClient();
     }

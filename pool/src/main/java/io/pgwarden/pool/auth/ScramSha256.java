@@ -16,11 +16,8 @@ import javax.crypto.spec.SecretKeySpec;
 /**
  * SCRAM-SHA-256 primitives (RFC 5802 section 3, RFC 7677) as PostgreSQL uses them.
  *
- * <p>Passwords are turned into bytes as UTF-8 without SASLprep (RFC 4013). That matches PostgreSQL
- * for every password that SASLprep leaves unchanged, which covers ASCII and NFKC-normalised text;
- * PostgreSQL itself falls back to the raw bytes when SASLprep rejects a password. A password that
- * SASLprep would rewrite (e.g. non-NFKC input, or mapped-to-nothing characters) yields a different
- * key here than in PostgreSQL.
+ * <p>Passwords go through {@link SaslPrep} first and are then encoded as UTF-8, so the keys are
+ * the ones PostgreSQL and libpq derive for the same password.
  */
 public final class ScramSha256 {
 
@@ -41,8 +38,8 @@ public final class ScramSha256 {
     }
 
     /**
-     * SaltedPassword := Hi(password, salt, i), i.e. PBKDF2-HMAC-SHA-256 with one 32-byte block.
-     * The JDK encodes the {@code char[]} as UTF-8, which is the encoding we want (see class doc).
+     * SaltedPassword := Hi(SASLprep(password), salt, i), i.e. PBKDF2-HMAC-SHA-256 with one 32-byte
+     * block. The JDK encodes the {@code char[]} as UTF-8, which is the encoding we want.
      */
     public static byte[] saltedPassword(String password, byte[] salt, int iterations) {
         Objects.requireNonNull(password, "password");
@@ -53,7 +50,7 @@ public final class ScramSha256 {
         if (iterations < 1) {
             throw new IllegalArgumentException("iterations must be positive: " + iterations);
         }
-        char[] chars = password.toCharArray();
+        char[] chars = SaslPrep.prepare(password).toCharArray();
         PBEKeySpec spec = new PBEKeySpec(chars, salt, iterations, KEY_LENGTH * 8);
         try {
             return SecretKeyFactory.getInstance("PBKDF2WithHmacSHA256").generateSecret(spec).getEncoded();

@@ -40,24 +40,49 @@ public final class ReplyTracker {
      * loop must never leave it looking settled.
      */
     private boolean settled = true;
+    /**
+     * The server is skipping to a Sync not sent yet (after an error in an extended batch): it reads
+     * and drops every message up to that Sync, Query and FunctionCall included, so none of them is
+     * owed a reply. Without this, a Query sent into the skip would be counted as owed a
+     * ReadyForQuery, and the count would stay off by one from then on.
+     */
+    private boolean skipping;
 
     /** Records a frontend message just written to the server. */
     public synchronized void sent(byte type, boolean injected) {
-        settled = false;
-        switch (type) {
-            case MessageTypes.PARSE, MessageTypes.BIND, MessageTypes.CLOSE, MessageTypes.DESCRIBE,
-                 MessageTypes.EXECUTE, MessageTypes.SYNC, MessageTypes.QUERY, MessageTypes.FUNCTION_CALL ->
-                    pending.add((byte) (injected ? type | INJECTED : type));
-            default -> {
-                // Flush, CopyData/CopyDone/CopyFail and Terminate get no reply of their own.
-            }
-        }
+        record(type, injected, false);
     }
 
     /** Records every frame of a buffer of whole frontend frames just written to the server, under one lock. */
     public synchronized void sent(ByteBuf frames) {
-        for (int index = frames.readerIndex(), end = frames.writerIndex(); index < end; index = Frames.next(frames, index)) {
-            sent(Frames.typeAt(frames, index), false);
+        for (int index = frames.readerIndex(), end = frames.writerIndex(); index < end; ) {
+            int next = Frames.next(frames, index);
+            record(Frames.typeAt(frames, index), false, next - index > Frames.HEADER_LENGTH);
+            index = next;
+        }
+    }
+
+    private void record(byte type, boolean injected, boolean hasBody) {
+        settled = false;
+        if (skipping) {
+            if (type != MessageTypes.SYNC) {
+                return;
+            }
+            skipping = false;
+        }
+        switch (type) {
+            case MessageTypes.PARSE, MessageTypes.BIND, MessageTypes.CLOSE, MessageTypes.DESCRIBE,
+                 MessageTypes.EXECUTE, MessageTypes.SYNC, MessageTypes.QUERY, MessageTypes.FUNCTION_CALL ->
+                    pending.add((byte) (injected ? type | INJECTED : type));
+            case MessageTypes.FLUSH -> {
+                // An empty Flush gets no reply; one with a body gets an error and starts a skip to Sync.
+                if (hasBody) {
+                    pending.add(type);
+                }
+            }
+            default -> {
+                // CopyData/CopyDone/CopyFail and Terminate get no reply of their own.
+            }
         }
     }
 
@@ -137,6 +162,8 @@ public final class ReplyTracker {
         while (!pending.isEmpty() && (pending.peek() & ~INJECTED) != MessageTypes.SYNC) {
             pending.poll();
         }
+        // Its Sync is still to come: what the client sends until then is dropped unread too.
+        skipping = pending.isEmpty();
     }
 
     /** True when every message sent has been answered. */
@@ -151,5 +178,6 @@ public final class ReplyTracker {
 
     public synchronized void clear() {
         pending.clear();
+        skipping = false;
     }
 }

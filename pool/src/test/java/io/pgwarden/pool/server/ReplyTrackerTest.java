@@ -143,4 +143,48 @@ class ReplyTrackerTest {
         received('Z');
         assertThat(tracker.isSettled()).isTrue();
     }
+
+    @Test
+    void messagesSentWhileTheServerSkipsToSyncAreOwedNothing() {
+        sent("PBE");
+        assertThat(received('1')).isTrue();
+        assertThat(received('E')).isTrue(); // Bind failed: the server skips to the next Sync
+        // Sent after the error came back, before the Sync: the server drops them unread, Query included.
+        sent("QPES");
+        assertThat(tracker.isIdle()).isFalse();
+        assertThat(received('Z')).isTrue();
+        assertThat(tracker.isIdle()).as("the one ReadyForQuery answered everything").isTrue();
+        assertThat(tracker.isSettled()).isTrue();
+
+        // And the count is right for what follows.
+        sent("Q");
+        assertThat(received('T')).isTrue();
+        assertThat(received('C')).isTrue();
+        assertThat(received('Z')).isTrue();
+        assertThat(tracker.isSettled()).isTrue();
+    }
+
+    @Test
+    void flushWithABodyIsAnsweredWithAnErrorAndStartsASkip() {
+        io.netty.buffer.ByteBuf run = io.netty.buffer.Unpooled.buffer();
+        run.writeByte('H').writeInt(6).writeByte(1).writeByte(2); // a Flush that carries junk
+        run.writeByte('Q').writeInt(5).writeByte(0);              // dropped by the skipping server
+        tracker.sent(run);
+        run.release();
+        assertThat(received('E')).isTrue();
+        sent("S");
+        assertThat(received('Z')).isTrue();
+        assertThat(tracker.isSettled()).as("the Query inside the skip is owed nothing").isTrue();
+    }
+
+    @Test
+    void emptyFlushIsOwedNothing() {
+        io.netty.buffer.ByteBuf run = io.netty.buffer.Unpooled.buffer();
+        run.writeByte('H').writeInt(4);
+        run.writeByte('S').writeInt(4);
+        tracker.sent(run);
+        run.release();
+        assertThat(received('Z')).isTrue();
+        assertThat(tracker.isSettled()).isTrue();
+    }
 }

@@ -31,6 +31,7 @@ import io.pgwarden.router.switchover.SwitchoverParticipant;
 import io.pgwarden.router.session.CancelForwarder;
 import io.pgwarden.router.session.ClientRegistry;
 import io.pgwarden.router.session.ClientLoginHandler;
+import io.pgwarden.router.metrics.ProtocolPhase;
 import io.pgwarden.router.metrics.RouterMetrics;
 import io.pgwarden.router.reload.ConfigReloader;
 import io.pgwarden.router.reload.ReloadResult;
@@ -252,7 +253,8 @@ public final class RouterServer implements AutoCloseable {
                         int maxMessage = (int) context.limits().maxMessageSize().bytes();
                         int maxConnecting = context.limits().maxClientConn();
                         ch.pipeline()
-                                .addLast("startup", new StartupDecoder(maxMessage))
+                                .addLast("startup", new StartupDecoder(maxMessage,
+                                        () -> context.metrics().protocolError(ProtocolPhase.STARTUP)))
                                 .addLast("encoder", PgMessageEncoder.INSTANCE)
                                 // Before TLS: a socket refused here never starts a handshake.
                                 .addLast("gate", new StartupGate(connecting, maxConnecting));

@@ -242,7 +242,7 @@ public final class ClientLoginHandler extends ChannelInboundHandlerAdapter imple
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        if (cause instanceof DecoderException decoderFailure) {
+        if (cause instanceof DecoderException decoderFailure && ProtocolException.isPeerFault(decoderFailure)) {
             String detail = ProtocolException.detailOf(decoderFailure);
             log.info("protocol violation from {}: {}", ctx.channel().remoteAddress(), detail);
             fatal(SqlState.PROTOCOL_VIOLATION, "invalid message from client: " + detail);
@@ -253,7 +253,8 @@ public final class ClientLoginHandler extends ChannelInboundHandlerAdapter imple
             release();
             ctx.close();
         } else {
-            log.warn("client {} failed", ctx.channel().remoteAddress(), cause);
+            // A bug, also when a decoder threw it (Netty wraps it in a DecoderException): not the client's fault.
+            log.error("client {} failed", ctx.channel().remoteAddress(), cause);
             fatal(SqlState.INTERNAL_ERROR, "internal error in pgwarden: " + cause.getMessage());
         }
     }

@@ -37,7 +37,8 @@ public final class ClientRegistry {
     Optional<String> admit(String user, int maxClients, int maxPerUser) {
         if (clients.incrementAndGet() > maxClients) {
             clients.decrementAndGet();
-            return Optional.of("no more connections allowed (max_client_conn " + maxClients + ")");
+            // PostgreSQL's words for a full server (max_client_conn here), which clients show as they are.
+            return Optional.of("sorry, too many clients already");
         }
         AtomicInteger count = perUser.computeIfAbsent(user, u -> new AtomicInteger());
         if (maxPerUser > 0 && count.incrementAndGet() > maxPerUser) {

@@ -153,7 +153,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
 
     /** An exception on the client's path, from its pipeline or from a callback of its relay. */
     void failed(Throwable cause) {
-        if (cause instanceof DecoderException decoderFailure) {
+        if (cause instanceof DecoderException decoderFailure && ProtocolException.isPeerFault(decoderFailure)) {
             String detail = ProtocolException.detailOf(decoderFailure);
             log.info("protocol violation from {}: {}", ctx.channel().remoteAddress(), detail);
             fatal(SqlState.PROTOCOL_VIOLATION, "invalid message from client: " + detail);
@@ -164,7 +164,8 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
             relay.releaseServer();
             ctx.close();
         } else {
-            log.warn("client {} failed", ctx.channel().remoteAddress(), cause);
+            // A bug, also when a decoder threw it (Netty wraps it in a DecoderException): not the client's fault.
+            log.error("client {} failed", ctx.channel().remoteAddress(), cause);
             fatal(SqlState.INTERNAL_ERROR, "internal error in pgwarden: " + cause.getMessage());
         }
     }

@@ -47,7 +47,8 @@ import org.postgresql.util.PSQLException;
 
 /**
  * Thousands of sockets opened at once against a router with {@code max_client_conn} 100: never
- * more than 100 clients are in, the surplus is told FATAL 53300 and closed, every socket is
+ * more than 100 clients are in, the surplus is told FATAL 53300 "sorry, too many clients already"
+ * on its startup packet (or closed unheard once it has waited too long to send one), every socket is
  * answered or closed within a bounded time, clients already connected keep working, and
  * afterwards the router's client count and open file descriptors are back where they were.
  * Sockets that never send a startup packet count toward a bound too (at most max_client_conn of
@@ -285,7 +286,7 @@ class ConnectionFloodIT {
                 return Outcome.CLOSED_SILENTLY;
             }
             return switch (sqlState) {
-                case "53300" -> message.contains("max_client_conn") ? Outcome.REFUSED : Outcome.OTHER_ERROR;
+                case "53300" -> message.equals("sorry, too many clients already") ? Outcome.REFUSED : Outcome.OTHER_ERROR;
                 case "08P01" -> message.contains("auth_timeout") ? Outcome.CUT : Outcome.OTHER_ERROR;
                 default -> Outcome.OTHER_ERROR;
             };
@@ -330,12 +331,13 @@ class ConnectionFloodIT {
             for (int i = 0; i < MAX_CLIENTS; i++) {
                 silent.add(RawConnection.open(fixture.primaryPort(), 30_000));
             }
-            // One more, once the router has taken all of them in, is refused at once, unheard.
+            // One more, once the router has taken all of them in, is refused on its startup packet.
             await().atMost(Duration.ofSeconds(10)).until(() -> {
                 try (RawConnection probe = RawConnection.open(fixture.primaryPort(), 1000)) {
+                    probe.write(startup(FLOOD_USER));
                     RawConnection.Message m = probe.read();
                     return m.sqlState().filter("53300"::equals).isPresent()
-                            && m.field('M').orElse("").contains("max_client_conn");
+                            && m.field('M').orElse("").equals("sorry, too many clients already");
                 } catch (IOException e) {
                     return false;
                 }

@@ -31,6 +31,7 @@ final class HandlerFailureWatch implements AutoCloseable {
     private final List<Logger> perClientLoggers = List.of(
             (Logger) LoggerFactory.getLogger("io.pgwarden.router.session"),
             (Logger) LoggerFactory.getLogger("io.pgwarden.router.tls.ClientTlsHandler"),
+            (Logger) LoggerFactory.getLogger("io.pgwarden.pool.protocol.codec.StartupDecoder"),
             (Logger) LoggerFactory.getLogger("io.pgwarden.pool.server.ServerHandler"));
     private final List<Level> perClientLevels = new ArrayList<>();
     private final ResourceLeakDetector.Level leakLevel;
@@ -103,7 +104,8 @@ final class HandlerFailureWatch implements AutoCloseable {
             String message = event.getFormattedMessage();
             boolean failure = logger.equals(LEAK_LOGGER)
                     || event.getThrowableProxy() != null
-                    // ClientSession and ServerHandler name an unexpected exception this way.
+                    // ClientSession (at ERROR, a decoder's wrapped exception included) and ServerHandler
+                    // name an unexpected exception this way.
                     || message.contains(" failed: ") || message.contains(" failed, closing it: ");
             if (failure) {
                 String cause = event.getThrowableProxy() == null ? ""

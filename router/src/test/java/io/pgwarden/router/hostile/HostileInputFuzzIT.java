@@ -41,30 +41,45 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * Throws at least a million random, spoiled, misframed and cut messages at a running router, in
- * the startup phase (startup packets, SSL/GSS/cancel requests, the password exchange) and in the
- * regular phase (logged-in clients in session and in transaction mode), while a well-behaved JDBC
- * client works through the same router. Seeded: the seed is printed, and
- * {@code -Dpgwarden.fuzz.seed=N} replays a run.
+ * Throws at least a million spoiled and misframed messages at a running router, in the startup
+ * phase (startup packets, SSL/GSS/cancel requests, the password exchange) and in the regular phase
+ * (logged-in clients in session and in transaction mode), while a well-behaved JDBC client works
+ * through the same router. Seeded: the seed is printed, and {@code -Dpgwarden.fuzz.seed=N}
+ * replays a run.
  *
- * <p>What must hold, whatever the input: every error the router sends carries a real SQLSTATE
- * (never XX000); a bad length word is answered with 08P01; a batch without a spoiled message is
- * answered in full; a client that stops sending is closed, never left hanging; no handler lets an
- * exception escape and no buffer leaks (Netty's PARANOID leak detector is on, see
- * {@link HandlerFailureWatch}); the good client never sees an error; and the router still serves
- * afterwards.
+ * <p>Messages are counted by what was done to them: valid (sent as a client would), mutated
+ * (framed right, content or type spoiled) and malformed (a length word that lies, a cut message,
+ * noise); the million counts only the last two. Logged-in clients write long batches in one go
+ * on one connection for as long as it lasts, so the run stays within {@link #BUDGET}.
+ *
+ * <p>What must hold, whatever the input: no error the router passes on or sends is XX000 (the
+ * batches avoid the inputs PostgreSQL itself answers with XX000); every error carries a SQLSTATE;
+ * a bad length word after the startup packet is answered with 08P01, one in a startup packet by a
+ * close without an ErrorResponse (as PostgreSQL); a batch without a spoiled message is answered in
+ * full; a client that stops sending is closed, never left hanging; no handler lets an exception
+ * escape and no decoder fails for want of a check (either is logged at WARN or ERROR), and no
+ * buffer leaks (Netty's PARANOID leak detector is on, see {@link HandlerFailureWatch}); the good
+ * client never sees an error; and the router still serves afterwards.
  */
 class HostileInputFuzzIT {
 
     private static final long SEED = Long.getLong("pgwarden.fuzz.seed", System.nanoTime());
-    private static final long TARGET_FRAMES = Long.getLong("pgwarden.fuzz.frames", 1_000_000);
-    /** Startup-phase packets: each costs a connection, so they are a small share of the whole. */
-    private static final long STARTUP_FRAMES = Math.max(1, TARGET_FRAMES / 25);
-    /** Ends the run if the target is not reached by then; the frame count assertion then fails. */
-    private static final Duration BUDGET = Duration.ofSeconds(200);
+    /** Mutated and malformed messages to send, at least. */
+    private static final long TARGET_HOSTILE = Long.getLong("pgwarden.fuzz.frames", 1_000_000);
+    /** Connections for startup-phase packets: each costs a connection, so they are a small share. */
+    private static final long STARTUP_CONNECTIONS = Long.getLong("pgwarden.fuzz.startupConnections", 3_000);
+    /** Startup-phase connections made even when the regular phase reaches the target first. */
+    private static final long MIN_STARTUP_CONNECTIONS = 500;
+    /** Ends the run if the target is not reached by then; the count assertion then fails. */
+    private static final Duration BUDGET = Duration.ofSeconds(Long.getLong("pgwarden.fuzz.seconds", 50));
+    private static final double SPOIL_RATE = 0.5;
+    private static final double LAST_RATE = 0.15;
+    private static final int MAX_UNITS = 100;
+    /** Spoiled messages in a batch's storm, at most (see {@link SessionBatches}). */
+    private static final int MAX_STORM = 8_000;
     private static final int MAX_MESSAGE = 256 * 1024;
     private static final int READ_TIMEOUT_MILLIS = 30_000;
-    private static final int MAX_REPLIES = 20_000;
+    private static final int MAX_REPLIES = 100_000;
     private static final Pattern SQLSTATE = Pattern.compile("[0-9A-Z]{5}");
 
     private static final String SESSION_USER = "fuzz_session";
@@ -78,9 +93,15 @@ class HostileInputFuzzIT {
     private static TestCertificates certificates;
     private static int functionOid;
 
-    private final LongAdder frames = new LongAdder();
-    private final LongAdder startupFrames = new LongAdder();
-    private final LongAdder startup08P01Seen = new LongAdder();
+    private final LongAdder valid = new LongAdder();
+    private final LongAdder mutated = new LongAdder();
+    private final LongAdder malformed = new LongAdder();
+    private final LongAdder startupHostile = new LongAdder();
+    private final LongAdder stormMessages = new LongAdder();
+    private final LongAdder startupConnections = new LongAdder();
+    private final LongAdder batchesAnswered = new LongAdder();
+    private final LongAdder batchesEnded = new LongAdder();
+    private final LongAdder startupErrorsOwed = new LongAdder();
     private final LongAdder session08P01Owed = new LongAdder();
     private final AtomicLong deadline = new AtomicLong();
 
@@ -178,11 +199,18 @@ class HostileInputFuzzIT {
             Duration took = Duration.ofNanos(System.nanoTime() - start);
             good.stop = true;
             int committed = goodRun.get(60, TimeUnit.SECONDS);
-            System.out.printf("HostileInputFuzzIT seed %d: %d frames (%d in the startup phase) in %d s; good client committed %d%n",
-                    SEED, frames.sum(), startupFrames.sum(), took.toSeconds(), committed);
+            System.out.printf("HostileInputFuzzIT seed %d: %d valid, %d mutated, %d malformed messages in %.1f s"
+                            + " (%d of the mutated in storms PostgreSQL skips to the next Sync; %d mutated or malformed"
+                            + " in the startup phase, on %d connections);"
+                            + " %d batches answered in full, %d ended by the router; good client committed %d%n",
+                    SEED, valid.sum(), mutated.sum(), malformed.sum(), took.toMillis() / 1000.0, stormMessages.sum(),
+                    startupHostile.sum(), startupConnections.sum(), batchesAnswered.sum(), batchesEnded.sum(), committed);
 
             assertThat(failures).as("fuzz workers (seed %d)", SEED).isEmpty();
-            assertThat(frames.sum()).as("frames written (seed %d)", SEED).isGreaterThanOrEqualTo(TARGET_FRAMES);
+            assertThat(mutated.sum() + malformed.sum()).as("mutated and malformed messages written (seed %d)", SEED)
+                    .isGreaterThanOrEqualTo(TARGET_HOSTILE);
+            assertThat(malformed.sum()).as("malformed messages").isPositive();
+            assertThat(startupHostile.sum()).as("mutated and malformed startup packets").isPositive();
             assertThat(good.errors).as("good client errors").isEmpty();
             assertThat(committed).isPositive();
             try (Connection c = fixture.connectDirect(); Statement s = c.createStatement();
@@ -205,7 +233,7 @@ class HostileInputFuzzIT {
         await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(fixture.router().clientCount()).isZero());
 
         assertThat(metrics.protocolErrors(ProtocolPhase.STARTUP) - startupErrorsBefore)
-                .as("startup protocol errors counted").isPositive().isGreaterThanOrEqualTo(startup08P01Seen.sum());
+                .as("startup protocol errors counted").isPositive().isGreaterThanOrEqualTo(startupErrorsOwed.sum());
         assertThat(metrics.protocolErrors(ProtocolPhase.SESSION) - sessionErrorsBefore)
                 .as("session protocol errors counted").isPositive().isGreaterThanOrEqualTo(session08P01Owed.sum());
         assertThat(metrics.scrape()).contains("pgwarden_protocol_errors_total{phase=\"startup\"}",
@@ -218,27 +246,55 @@ class HostileInputFuzzIT {
     // ---- the regular phase -------------------------------------------------------------------------
 
     private boolean finished() {
-        return frames.sum() >= TARGET_FRAMES || System.nanoTime() - deadline.get() > 0;
+        return mutated.sum() + malformed.sum() >= TARGET_HOSTILE || System.nanoTime() - deadline.get() > 0;
+    }
+
+    private boolean startupFinished() {
+        return finished() && startupConnections.sum() >= MIN_STARTUP_CONNECTIONS || System.nanoTime() - deadline.get() > 0;
+    }
+
+    private void count(SessionBatches.Counts counts) {
+        valid.add(counts.valid());
+        mutated.add(counts.mutated());
+        malformed.add(counts.malformed());
+    }
+
+    private void count(StartupPackets.Kind kind) {
+        switch (kind) {
+            case VALID -> valid.increment();
+            case MUTATED -> {
+                mutated.increment();
+                startupHostile.increment();
+            }
+            case MALFORMED -> {
+                malformed.increment();
+                startupHostile.increment();
+            }
+        }
     }
 
     /** Logs in, then sends batches until the router closes the connection; again, until done. */
     private Void sessionWorker(int index, String user) throws IOException {
         Random random = new Random(SEED * 31 + index);
-        SessionBatches batches = new SessionBatches(random, MAX_MESSAGE, functionOid);
+        SessionBatches batches = new SessionBatches(random, MAX_MESSAGE, functionOid, MAX_UNITS);
+        boolean transaction = user.equals(TRANSACTION_USER);
         long marker = index * 1_000_000_000L;
         while (!finished()) {
             try (RawConnection connection = RawConnection.open(fixture.primaryPort(), READ_TIMEOUT_MILLIS)) {
                 login(connection, user);
                 boolean open = true;
                 while (open && !finished()) {
-                    SessionBatches.Batch batch = batches.next(++marker, 0.02, 0.03);
+                    SessionBatches.Batch batch = batches.next(++marker, SPOIL_RATE, LAST_RATE, transaction,
+                            random.nextInt(MAX_STORM + 1));
                     String context = "worker " + index + " (" + user + "), batch " + marker + " " + batch.spoiled()
                             + ", seed " + SEED;
                     if (!connection.write(batch.bytes())) {
                         throw new AssertionError("router closed the connection after a completed batch: " + context);
                     }
-                    frames.add(batch.frames());
+                    count(batch.counts());
+                    stormMessages.add(batch.storm());
                     open = checkReplies(connection, batch, context);
+                    (open ? batchesAnswered : batchesEnded).increment();
                 }
             }
         }
@@ -250,7 +306,7 @@ class HostileInputFuzzIT {
         parameters.put("user", user);
         parameters.put("database", "postgres");
         connection.write(StartupPackets.startupMessage(StartupPackets.PROTOCOL_3_0, parameters));
-        frames.increment();
+        valid.increment();
         for (int i = 0; i < 100; i++) {
             RawConnection.Message m = connection.read();
             if (m.type() == 'E') {
@@ -282,6 +338,8 @@ class HostileInputFuzzIT {
                 m = connection.read();
             } catch (RawConnection.Closed e) {
                 assertThat(batch.clean()).as("a clean batch was not answered in full: %s", context).isFalse();
+                assertThat(batch.mayClose()).as("a batch spoiled only in ways that keep the stream going was"
+                        + " not answered in full: %s", context).isTrue();
                 return false;
             } catch (SocketTimeoutException e) {
                 throw new AssertionError("no answer within " + READ_TIMEOUT_MILLIS + " ms: " + context);
@@ -330,9 +388,8 @@ class HostileInputFuzzIT {
         }
         String sqlState = m.sqlState().orElse("");
         assertThat(sqlState).as("SQLSTATE of %s: %s", m, context).matches(SQLSTATE);
-        // PostgreSQL itself answers some nonsense with XX000 ("cache lookup failed for type 16777239"),
-        // the router never: its XX000 means a handler failed.
-        assertThat(m.field('M').orElse("")).as("internal error %s: %s", m, context).doesNotContain("internal error in pgwarden");
+        // XX000 is a failed handler in the router; the batches never ask PostgreSQL for one either.
+        assertThat(sqlState).as("internal error %s: %s", m, context).isNotEqualTo("XX000");
         assertThat(m.field('S')).as("severity of %s", m).isPresent();
     }
 
@@ -343,7 +400,8 @@ class HostileInputFuzzIT {
         StartupPackets packets = new StartupPackets(random, SESSION_USER, TRANSACTION_USER, SCRAM_USER, "ghost", "",
                 "x".repeat(200));
         FrameMutations mutations = new FrameMutations(random);
-        for (long attempt = 0; startupFrames.sum() < STARTUP_FRAMES && !finished(); attempt++) {
+        for (long attempt = 0; startupConnections.sum() < STARTUP_CONNECTIONS && !startupFinished(); attempt++) {
+            startupConnections.increment();
             String context = "startup worker " + index + ", connection " + attempt + ", seed " + SEED;
             int kind = random.nextInt(20);
             if (kind == 19) {
@@ -354,7 +412,7 @@ class HostileInputFuzzIT {
             try (RawConnection connection = RawConnection.open(fixture.primaryPort(), READ_TIMEOUT_MILLIS)) {
                 if (kind < 3) {
                     connection.write(random.nextBoolean() ? StartupPackets.sslRequest() : StartupPackets.gssEncRequest());
-                    countStartup(1);
+                    count(StartupPackets.Kind.VALID);
                     assertThat(connection.readByte()).as("answer to an encryption request: %s", context).isEqualTo('N');
                 }
                 if (kind >= 7) {
@@ -372,11 +430,12 @@ class HostileInputFuzzIT {
             throws IOException {
         try (RawConnection connection = RawConnection.open(fixture.replicaPort(), READ_TIMEOUT_MILLIS)) {
             connection.write(StartupPackets.sslRequest());
-            countStartup(1);
+            count(StartupPackets.Kind.VALID);
             assertThat(connection.readByte()).as("TLS accepted: %s", context).isEqualTo('S');
+            // Whatever it is, it is not a TLS record where one is due.
             byte[] junk = random.nextBoolean() ? packets.next().bytes() : mutations.randomBytes(1 + random.nextInt(600));
             connection.write(junk);
-            countStartup(1);
+            count(StartupPackets.Kind.MALFORMED);
             connection.shutdownOutput();
             // Whatever TLS alert comes back, the router must close.
             for (int i = 0; i < 100_000; i++) {
@@ -393,35 +452,28 @@ class HostileInputFuzzIT {
         }
     }
 
-    private void countStartup(int count) {
-        startupFrames.add(count);
-        frames.add(count);
-    }
-
     private void startupPacket(RawConnection connection, StartupPackets.Packet packet, String context) throws IOException {
         context = context + ", " + packet.how();
         connection.write(packet.bytes());
-        countStartup(1);
+        count(packet.kind());
         switch (StartupPackets.expectation(packet.bytes())) {
             case NO_ENCRYPTION -> {
                 assertThat(connection.readByte()).as("answer to an encryption request: %s", context).isEqualTo('N');
                 connection.shutdownOutput();
                 assertThat(connection.readByte()).as("end of stream: %s", context).isEqualTo(-1);
             }
-            case PROTOCOL_VIOLATION -> {
+            case CLOSED_SILENTLY -> {
+                // As PostgreSQL: a communication error, closed without an ErrorResponse (and counted).
                 RawConnection.Message first = firstAnswer(connection, context);
-                assertThat(first).as("answer to a bad length word: %s", context).isNotNull();
-                assertThat(first.sqlState()).as("answer to a bad length word: %s", context).contains("08P01");
-                startup08P01Seen.increment();
-                connection.shutdownOutput();
-                drain(connection, context);
+                assertThat(first).as("answer to a bad length word: %s", context).isNull();
+                startupErrorsOwed.increment();
             }
             case ANSWER -> {
                 RawConnection.Message first = firstAnswer(connection, context);
                 if (first != null) {
                     checkError(first, context);
                     if (first.sqlState().filter("08P01"::equals).isPresent()) {
-                        startup08P01Seen.increment();
+                        startupErrorsOwed.increment();
                     }
                     connection.shutdownOutput();
                     drain(connection, context);
@@ -457,7 +509,7 @@ class HostileInputFuzzIT {
         parameters.put("user", user);
         parameters.put("database", "postgres");
         connection.write(StartupPackets.startupMessage(StartupPackets.PROTOCOL_3_0, parameters));
-        countStartup(1);
+        count(StartupPackets.Kind.VALID);
         RawConnection.Message request = firstAnswer(connection, context);
         assertThat(request).as("authentication request for %s: %s", user, context).isNotNull();
         assertThat(request.type()).as("authentication request for %s: %s", user, context).isEqualTo('R');
@@ -476,18 +528,18 @@ class HostileInputFuzzIT {
             FrameMutations.Misframed bad = mutations.misframed(answer, io.pgwarden.pool.protocol.codec.FrameDecoder.MAX_LOGIN_FRAME_LENGTH);
             context = context + ", password message " + bad.how();
             connection.write(bad.bytes());
-            countStartup(1);
+            count(StartupPackets.Kind.MALFORMED);
             connection.shutdownOutput();
             boolean saw08P01 = drain(connection, context);
             if (bad.framing() == FrameMutations.Framing.BAD_LENGTH) {
                 assertThat(saw08P01).as("08P01 for a bad length word: %s", context).isTrue();
-                startup08P01Seen.increment();
+                startupErrorsOwed.increment();
             }
             return;
         }
         byte[] bytes = how == 1 ? mutations.wellFramed(answer).bytes() : answer.encode();
         connection.write(bytes);
-        countStartup(1);
+        count(how == 1 ? StartupPackets.Kind.MUTATED : StartupPackets.Kind.VALID);
         RawConnection.Message reply = firstAnswer(connection, context);
         if (reply != null && reply.type() == 'R' && StartupPackets.intAt(reply.payload(), 0) == 11 && how == 2) {
             // A valid client-first: answer the challenge with a proof that cannot be right, spoiled or not.
@@ -495,8 +547,9 @@ class HostileInputFuzzIT {
             String nonce = serverFirst.substring(2, serverFirst.indexOf(','));
             Frame last = Frame.of('p', ("c=biws,r=" + nonce + ",p="
                     + Base64.getEncoder().encodeToString(mutations.randomBytes(32))).getBytes(StandardCharsets.US_ASCII));
-            connection.write(random.nextBoolean() ? last.encode() : mutations.wellFramed(last).bytes());
-            countStartup(1);
+            boolean spoil = random.nextBoolean();
+            connection.write(spoil ? mutations.wellFramed(last).bytes() : last.encode());
+            count(spoil ? StartupPackets.Kind.MUTATED : StartupPackets.Kind.VALID);
             reply = firstAnswer(connection, context);
             assertThat(reply).as("answer to a wrong proof: %s", context).isNotNull();
             assertThat(reply.type()).as("answer to a wrong proof: %s", context).isEqualTo('E');
@@ -504,7 +557,7 @@ class HostileInputFuzzIT {
         if (reply != null) {
             checkError(reply, context);
             if (reply.sqlState().filter("08P01"::equals).isPresent()) {
-                startup08P01Seen.increment();
+                startupErrorsOwed.increment();
             }
         }
         connection.shutdownOutput();

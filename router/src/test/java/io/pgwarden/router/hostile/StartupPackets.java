@@ -19,21 +19,33 @@ final class StartupPackets {
     static final int GSSENC_REQUEST_CODE = 80877104;
     static final int CANCEL_REQUEST_CODE = 80877102;
     static final int PROTOCOL_3_0 = 196608;
-    /** PostgreSQL's (and the router's) bound on a startup packet. */
+    /** PostgreSQL's (and the router's) bound on a startup packet, after its length word. */
     static final int MAX_STARTUP_LENGTH = 10_000;
+    /** The largest length word PostgreSQL accepts: the bound plus the word itself. */
+    static final int MAX_LENGTH_WORD = MAX_STARTUP_LENGTH + 4;
 
     enum Expectation {
         /** The one-byte answer 'N' (no TLS / no GSSAPI encryption), then the next packet is awaited. */
         NO_ENCRYPTION,
-        /** A bad length word: FATAL 08P01 at once. */
-        PROTOCOL_VIOLATION,
+        /** A bad length word (or a special request of the wrong length): closed without an ErrorResponse. */
+        CLOSED_SILENTLY,
         /** The packet is whole: the router answers (an error, an authentication request, a login) or closes. */
         ANSWER,
         /** The packet is not whole yet: nothing is owed until the client says more or goes away. */
         INCOMPLETE
     }
 
-    record Packet(byte[] bytes, String how) {
+    /** What was done to a packet, for counting. */
+    enum Kind {
+        /** Framed and filled as a client would (odd but legal parameters included). */
+        VALID,
+        /** Framed right, contents spoiled. */
+        MUTATED,
+        /** A length word that lies, a cut packet, noise, another protocol. */
+        MALFORMED
+    }
+
+    record Packet(byte[] bytes, Kind kind, String how) {
     }
 
     private final Random random;
@@ -69,15 +81,18 @@ final class StartupPackets {
             return Expectation.INCOMPLETE;
         }
         int length = intAt(bytes, 0);
-        if (length < 8 || length > MAX_STARTUP_LENGTH) {
-            return Expectation.PROTOCOL_VIOLATION;
+        if (length < 8 || length > MAX_LENGTH_WORD) {
+            return Expectation.CLOSED_SILENTLY;
         }
         if (bytes.length < length) {
             return Expectation.INCOMPLETE;
         }
         int code = intAt(bytes, 4);
-        if ((code == SSL_REQUEST_CODE || code == GSSENC_REQUEST_CODE) && length == 8) {
-            return Expectation.NO_ENCRYPTION;
+        if (code == SSL_REQUEST_CODE || code == GSSENC_REQUEST_CODE) {
+            return length == 8 ? Expectation.NO_ENCRYPTION : Expectation.CLOSED_SILENTLY;
+        }
+        if (code == CANCEL_REQUEST_CODE && length != 16) {
+            return Expectation.CLOSED_SILENTLY;
         }
         return Expectation.ANSWER;
     }
@@ -91,25 +106,27 @@ final class StartupPackets {
                 int length = 8 + 4 * random.nextInt(5);
                 byte[] body = new byte[length - 8];
                 random.nextBytes(body);
-                yield new Packet(FrameMutations.concat(request(length, code), body), "request " + code + " of length " + length);
+                boolean rightLength = length == (code == CANCEL_REQUEST_CODE ? 16 : 8);
+                yield new Packet(FrameMutations.concat(request(length, code), body),
+                        rightLength ? Kind.VALID : Kind.MALFORMED, "request " + code + " of length " + length);
             }
             case 4 -> {
                 byte[] valid = startupMessage(PROTOCOL_3_0, parameters());
-                int[] lengths = {0, 4, 7, -1, Integer.MIN_VALUE, MAX_STARTUP_LENGTH + 1, Integer.MAX_VALUE,
+                int[] lengths = {0, 4, 7, -1, Integer.MIN_VALUE, MAX_LENGTH_WORD + 1, Integer.MAX_VALUE,
                         random.nextInt(), 8 + random.nextInt(valid.length), valid.length + 1 + random.nextInt(100)};
                 int length = lengths[random.nextInt(lengths.length)];
                 Frame.putInt(valid, 0, length);
-                yield new Packet(valid, "StartupMessage with length word " + length);
+                yield new Packet(valid, Kind.MALFORMED, "StartupMessage with length word " + length);
             }
             case 5 -> {
                 byte[] valid = startupMessage(PROTOCOL_3_0, parameters());
                 int cut = random.nextInt(valid.length);
-                yield new Packet(Arrays.copyOf(valid, cut), "StartupMessage cut after " + cut + " bytes");
+                yield new Packet(Arrays.copyOf(valid, cut), Kind.MALFORMED, "StartupMessage cut after " + cut + " bytes");
             }
             case 6 -> {
                 byte[] noise = new byte[random.nextInt(64)];
                 random.nextBytes(noise);
-                yield new Packet(noise, "noise");
+                yield new Packet(noise, Kind.MALFORMED, "noise");
             }
             case 7 -> {
                 byte[] valid = startupMessage(PROTOCOL_3_0, parameters());
@@ -117,12 +134,13 @@ final class StartupPackets {
                     int at = 8 + random.nextInt(valid.length - 8);
                     valid[at] ^= (byte) (1 << random.nextInt(8));
                 }
-                yield new Packet(valid, "StartupMessage with bits flipped");
+                yield new Packet(valid, Kind.MUTATED, "StartupMessage with bits flipped");
             }
             case 8 -> {
                 String[] texts = {"GET / HTTP/1.1\r\nHost: x\r\n\r\n", "\u0016\u0003\u0001\u0002\u0000\u0001\u0000\u0001\u00fc\u0003\u0003",
                         "SSH-2.0-OpenSSH_9.0\r\n", "\r\n\r\n\r\n\r\n\r\n"};
-                yield new Packet(texts[random.nextInt(texts.length)].getBytes(StandardCharsets.ISO_8859_1), "another protocol");
+                yield new Packet(texts[random.nextInt(texts.length)].getBytes(StandardCharsets.ISO_8859_1), Kind.MALFORMED,
+                        "another protocol");
             }
             default -> {
                 byte[] valid = startupMessage(PROTOCOL_3_0, parameters());
@@ -130,7 +148,7 @@ final class StartupPackets {
                 byte[] spoiled = random.nextBoolean() ? Arrays.copyOf(valid, valid.length - 1)
                         : FrameMutations.concat(valid, new byte[] {'x', 0});
                 Frame.putInt(spoiled, 0, spoiled.length);
-                yield new Packet(spoiled, "StartupMessage with a bad terminator");
+                yield new Packet(spoiled, Kind.MUTATED, "StartupMessage with a bad terminator");
             }
         };
     }
@@ -139,8 +157,8 @@ final class StartupPackets {
         int[] versions = {PROTOCOL_3_0, PROTOCOL_3_0, PROTOCOL_3_0, PROTOCOL_3_0 + 1, PROTOCOL_3_0 + 99,
                 2 << 16, 4 << 16, random.nextInt()};
         int version = versions[random.nextInt(versions.length)];
-        return new Packet(startupMessage(version, parameters()), "StartupMessage version " + (version >>> 16) + "."
-                + (version & 0xFFFF));
+        return new Packet(startupMessage(version, parameters()), version == PROTOCOL_3_0 ? Kind.VALID : Kind.MUTATED,
+                "StartupMessage version " + (version >>> 16) + "." + (version & 0xFFFF));
     }
 
     /** Startup parameters, sometimes odd: unknown, empty, long, invalid UTF-8, replication, _pq_. */

@@ -10,6 +10,7 @@ import io.netty.channel.ChannelOutboundHandlerAdapter;
 import io.netty.channel.ChannelPromise;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.pgwarden.pool.protocol.backend.ErrorResponse;
+import io.pgwarden.pool.protocol.frontend.CancelRequest;
 import io.pgwarden.pool.protocol.frontend.SslRequest;
 import io.pgwarden.pool.protocol.frontend.StartupMessage;
 import java.util.ArrayList;
@@ -75,28 +76,91 @@ class StartupGateTest {
     }
 
     @Test
-    void socketBeyondTheLimitIsToldTooManyConnectionsAndClosedUnheard() {
+    void socketBeyondTheLimitAnswersItsSslRequestThenIsToldTooManyClientsOnItsStartupMessage() {
         EmbeddedChannel first = new EmbeddedChannel(new StartupGate(connecting, 1), new Session());
         Session session = new Session();
         SlowSocket socket = new SlowSocket();
         EmbeddedChannel second = new EmbeddedChannel(socket, new StartupGate(connecting, 1), session);
-        ByteBuf bytes = Unpooled.copiedBuffer(new byte[] {1, 2, 3});
+        assertThat(connecting).as("a refused socket waiting for its startup packet holds a slot").hasValue(2);
 
-        // What the client sent right after connecting, while the error is still on its way.
-        second.writeInbound(bytes);
+        second.writeInbound(SslRequest.INSTANCE);
+        ByteBuf answer = (ByteBuf) socket.written.get(0);
+        assertThat(answer.readByte()).as("no TLS on this port").isEqualTo((byte) 'N');
+        answer.release();
+        socket.promise.setSuccess();
 
-        ErrorResponse error = (ErrorResponse) socket.written.get(0);
+        second.writeInbound(startup());
+        ErrorResponse error = (ErrorResponse) socket.written.get(1);
         assertThat(error.sqlState()).isEqualTo("53300");
         assertThat(error.severity()).isEqualTo(ErrorResponse.FATAL);
-        assertThat(error.message()).contains("max_client_conn");
-        assertThat(bytes.refCnt()).as("what it sent is released, not passed on").isZero();
+        assertThat(error.message()).isEqualTo("sorry, too many clients already");
         assertThat(session.events).as("the session never starts").isEmpty();
-        assertThat(connecting).as("only the first holds a slot").hasValue(1);
+        assertThat(connecting).as("told: only the first holds a slot").hasValue(1);
+
+        // What it sends while the error is on its way is released, not passed on.
+        ByteBuf late = Unpooled.copiedBuffer(new byte[] {1, 2, 3});
+        second.writeInbound(late);
+        assertThat(late.refCnt()).isZero();
 
         socket.promise.setSuccess();
         assertThat(second.isOpen()).isFalse();
         assertThat(session.events).isEmpty();
         first.close();
+        assertThat(connecting).hasValue(0);
+    }
+
+    @Test
+    void refusedSocketThatSaysNothingIsClosedWithoutAWord() {
+        EmbeddedChannel first = new EmbeddedChannel(new StartupGate(connecting, 1), new Session());
+        SlowSocket socket = new SlowSocket();
+        EmbeddedChannel second = new EmbeddedChannel(socket, new StartupGate(connecting, 1), new Session());
+
+        second.advanceTimeBy(StartupGate.REFUSED_WAIT.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+        second.runScheduledPendingTasks();
+
+        assertThat(second.isOpen()).isFalse();
+        assertThat(socket.written).isEmpty();
+        assertThat(connecting).hasValue(1);
+        first.close();
+        assertThat(connecting).hasValue(0);
+    }
+
+    @Test
+    void refusedSocketsBeyondTwiceTheLimitAreToldAtOnceUnheard() {
+        EmbeddedChannel first = new EmbeddedChannel(new StartupGate(connecting, 1), new Session());
+        EmbeddedChannel waiting = new EmbeddedChannel(new StartupGate(connecting, 1), new Session());
+        SlowSocket socket = new SlowSocket();
+        Session session = new Session();
+        EmbeddedChannel third = new EmbeddedChannel(socket, new StartupGate(connecting, 1), session);
+
+        ErrorResponse error = (ErrorResponse) socket.written.get(0);
+        assertThat(error.sqlState()).isEqualTo("53300");
+        ByteBuf bytes = Unpooled.copiedBuffer(new byte[] {1, 2, 3});
+        third.writeInbound(bytes);
+        assertThat(bytes.refCnt()).isZero();
+        assertThat(session.events).isEmpty();
+        assertThat(connecting).hasValue(2);
+
+        socket.promise.setSuccess();
+        assertThat(third.isOpen()).isFalse();
+        first.close();
+        waiting.close();
+        assertThat(connecting).hasValue(0);
+    }
+
+    @Test
+    void refusedSocketsCancelRequestIsServed() {
+        EmbeddedChannel first = new EmbeddedChannel(new StartupGate(connecting, 1), new Session());
+        Session session = new Session();
+        EmbeddedChannel second = new EmbeddedChannel(new StartupGate(connecting, 1), session);
+        CancelRequest cancel = new CancelRequest(42, 7);
+
+        second.writeInbound(cancel);
+
+        assertThat(session.events).containsExactly("active", cancel);
+        assertThat(connecting).hasValue(1);
+        first.close();
+        second.close();
         assertThat(connecting).hasValue(0);
     }
 

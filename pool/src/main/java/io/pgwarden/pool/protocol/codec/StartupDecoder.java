@@ -14,6 +14,8 @@ import io.pgwarden.pool.protocol.frontend.StartupPacket;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Decodes the untyped packets that open a client connection: SSLRequest, GSSENCRequest,
@@ -21,18 +23,39 @@ import java.util.Map;
  * stream to a {@link FrameDecoder} and removes itself, so the regular phase never pays for it.
  * That decoder keeps a login-sized limit until the session calls
  * {@link FrameDecoder#loginCompleted()}.
+ *
+ * <p>As in PostgreSQL, a packet with an impossible length and a connection that ends inside a
+ * packet are communication errors, not protocol errors: logged, and the connection closed without
+ * an ErrorResponse (the peer is likely not a PostgreSQL client, or already gone). What is framed
+ * right but wrong inside (an unsupported protocol, a malformed parameter list) still fails with a
+ * {@link ProtocolException}, which the session answers with FATAL 08P01 as PostgreSQL does.
  */
 public final class StartupDecoder extends ByteToMessageDecoder {
 
-    /** PostgreSQL's own limit (MAX_STARTUP_PACKET_LENGTH). */
+    /** PostgreSQL's own limit (MAX_STARTUP_PACKET_LENGTH), for the packet after its length word. */
     public static final int MAX_STARTUP_LENGTH = 10_000;
+    /** The largest length word PostgreSQL accepts: it checks the length less its own four bytes. */
+    static final int MAX_LENGTH_WORD = MAX_STARTUP_LENGTH + 4;
+
+    private static final Logger log = LoggerFactory.getLogger(StartupDecoder.class);
 
     private final int maxFrameLength;
+    private final Runnable onCommunicationError;
     private boolean failed;
+    private boolean started;
 
     /** @param maxFrameLength the limit for the regular-phase frames that follow */
     public StartupDecoder(int maxFrameLength) {
+        this(maxFrameLength, () -> { });
+    }
+
+    /**
+     * @param maxFrameLength       the limit for the regular-phase frames that follow
+     * @param onCommunicationError told of each connection closed for a bad length or a cut packet (metrics)
+     */
+    public StartupDecoder(int maxFrameLength, Runnable onCommunicationError) {
         this.maxFrameLength = maxFrameLength;
+        this.onCommunicationError = onCommunicationError;
     }
 
     @Override
@@ -51,19 +74,46 @@ public final class StartupDecoder extends ByteToMessageDecoder {
         }
     }
 
+    @Override
+    protected void decodeLast(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) throws Exception {
+        if (in.isReadable()) {
+            decode(ctx, in, out);
+        }
+        if (failed || ctx.isRemoved()) {
+            return;
+        }
+        if (in.isReadable()) {
+            // PostgreSQL logs the same words (at LOG); the client is gone, nobody is left to tell.
+            log.info("incomplete startup packet from {}", ctx.channel().remoteAddress());
+            in.skipBytes(in.readableBytes());
+            onCommunicationError.run();
+        } else if (!started) {
+            // A port probe or a client that changed its mind: PostgreSQL says nothing either.
+            log.debug("connection from {} closed before a startup packet", ctx.channel().remoteAddress());
+        }
+    }
+
     private void decodeNext(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
         if (in.readableBytes() < 4) {
             return;
         }
         int length = in.getInt(in.readerIndex());
-        if (length < 8 || length > MAX_STARTUP_LENGTH) {
-            throw new ProtocolException("invalid length of startup packet: " + length);
+        if (length < 8 || length > MAX_LENGTH_WORD) {
+            closeSilently(ctx, in, "invalid length of startup packet: " + length);
+            return;
         }
         if (in.readableBytes() < length) {
             return;
         }
+        int code = in.getInt(in.readerIndex() + 4);
+        int expected = specialRequestLength(code);
+        if (expected > 0 && length != expected) {
+            closeSilently(ctx, in, "invalid length of " + specialRequestName(code) + ": " + length);
+            return;
+        }
         ByteBuf packet = in.readSlice(length).skipBytes(4);
-        StartupPacket decoded = decodePacket(packet, length);
+        started = true;
+        StartupPacket decoded = decodePacket(packet);
         if ((decoded instanceof SslRequest || decoded instanceof GssEncRequest) && in.isReadable()) {
             // A client must wait for the one-byte answer. Bytes already here were sent before any
             // TLS handshake, so they must not be read as if they came over it (CVE-2021-23214).
@@ -76,19 +126,45 @@ public final class StartupDecoder extends ByteToMessageDecoder {
         }
     }
 
-    private static StartupPacket decodePacket(ByteBuf packet, int length) {
+    /**
+     * Closes the connection without an ErrorResponse, as PostgreSQL does for a bad length
+     * (COMMERROR: logged, not sent). Nothing it sends is decoded any more.
+     */
+    private void closeSilently(ChannelHandlerContext ctx, ByteBuf in, String reason) {
+        failed = true;
+        in.skipBytes(in.readableBytes());
+        log.info("{} from {}; closing the connection", reason, ctx.channel().remoteAddress());
+        onCommunicationError.run();
+        ctx.close();
+    }
+
+    /** The one length a special request may have, or 0 for a StartupMessage. */
+    private static int specialRequestLength(int code) {
+        return switch (code) {
+            case StartupPacket.SSL_REQUEST_CODE, StartupPacket.GSSENC_REQUEST_CODE -> 8;
+            case StartupPacket.CANCEL_REQUEST_CODE -> 16;
+            default -> 0;
+        };
+    }
+
+    private static String specialRequestName(int code) {
+        return switch (code) {
+            case StartupPacket.SSL_REQUEST_CODE -> "SSLRequest";
+            case StartupPacket.GSSENC_REQUEST_CODE -> "GSSENCRequest";
+            default -> "CancelRequest";
+        };
+    }
+
+    private static StartupPacket decodePacket(ByteBuf packet) {
         int code = packet.readInt();
         switch (code) {
             case StartupPacket.SSL_REQUEST_CODE -> {
-                expectLength(length, 8, "SSLRequest");
                 return SslRequest.INSTANCE;
             }
             case StartupPacket.GSSENC_REQUEST_CODE -> {
-                expectLength(length, 8, "GSSENCRequest");
                 return GssEncRequest.INSTANCE;
             }
             case StartupPacket.CANCEL_REQUEST_CODE -> {
-                expectLength(length, 16, "CancelRequest");
                 return new CancelRequest(packet.readInt(), packet.readInt());
             }
             default -> {
@@ -99,12 +175,6 @@ public final class StartupDecoder extends ByteToMessageDecoder {
 
     private static String what(StartupPacket packet) {
         return packet instanceof SslRequest ? "SSL request" : "GSSAPI encryption request";
-    }
-
-    private static void expectLength(int actual, int expected, String what) {
-        if (actual != expected) {
-            throw new ProtocolException("invalid length of " + what + ": " + actual);
-        }
     }
 
     private static StartupMessage decodeStartupMessage(int version, ByteBuf packet) {

@@ -22,6 +22,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -208,16 +209,43 @@ class StartupDecoderTest {
     }
 
     @ParameterizedTest
-    @ValueSource(ints = {-1, 0, 4, 7, 10_001, Integer.MAX_VALUE, 0x47455420 /* "GET " */})
-    void badLengthIsAProtocolViolation(int length) {
+    @ValueSource(ints = {-1, 0, 4, 7, 10_005, Integer.MAX_VALUE, 0x47455420 /* "GET " */})
+    void badLengthClosesWithoutAWord(int length) {
+        AtomicInteger errors = new AtomicInteger();
+        channel.finishAndReleaseAll();
+        channel = new EmbeddedChannel(new StartupDecoder(MAX_FRAME, errors::incrementAndGet));
         ByteBuf packet = Unpooled.buffer().writeInt(length).writeInt(StartupMessage.PROTOCOL_3_0).writeZero(8);
 
-        assertThatThrownBy(() -> channel.writeInbound(packet))
-                .isInstanceOf(DecoderException.class)
-                .hasMessageContaining("invalid length of startup packet: " + length);
-        // Nothing more is decoded from a client that broke the protocol, not even at close.
-        assertThat(channel.writeInbound(encode(startup("alice", "app")))).isFalse();
+        // As PostgreSQL: a communication error, logged and closed, no ErrorResponse to anyone.
+        assertThat(channel.writeInbound(packet)).isFalse();
+        assertThat(channel.isOpen()).isFalse();
+        assertThat((Object) channel.readOutbound()).isNull();
+        assertThat(errors).hasValue(1);
+        assertThat(packet.refCnt()).isZero();
         assertThat(channel.finish()).isFalse();
+    }
+
+    @Test
+    void packetCutByTheCloseIsCountedAndDecodesNothing() {
+        AtomicInteger errors = new AtomicInteger();
+        channel.finishAndReleaseAll();
+        channel = new EmbeddedChannel(new StartupDecoder(MAX_FRAME, errors::incrementAndGet));
+        ByteBuf startup = encode(startup("alice", "app"));
+        channel.writeInbound(startup.readRetainedSlice(startup.readableBytes() / 2));
+        startup.release();
+
+        assertThat(channel.finish()).isFalse();
+        assertThat(errors).hasValue(1);
+    }
+
+    @Test
+    void closeBeforeAnyByteIsNoError() {
+        AtomicInteger errors = new AtomicInteger();
+        channel.finishAndReleaseAll();
+        channel = new EmbeddedChannel(new StartupDecoder(MAX_FRAME, errors::incrementAndGet));
+
+        assertThat(channel.finish()).isFalse();
+        assertThat(errors).hasValue(0);
     }
 
     @Test
@@ -236,13 +264,14 @@ class StartupDecoderTest {
         assertThat(channel.finish()).isFalse();
     }
 
-    @Test
-    void wrongLengthOfSpecialRequestIsAProtocolViolation() {
-        ByteBuf packet = Unpooled.buffer().writeInt(12).writeInt(80877103).writeInt(0);
+    @ParameterizedTest
+    @ValueSource(ints = {80877103, 80877104, 80877102})
+    void wrongLengthOfSpecialRequestClosesWithoutAWord(int code) {
+        ByteBuf packet = Unpooled.buffer().writeInt(12).writeInt(code).writeInt(0);
 
-        assertThatThrownBy(() -> channel.writeInbound(packet))
-                .isInstanceOf(DecoderException.class)
-                .hasMessageContaining("SSLRequest");
+        assertThat(channel.writeInbound(packet)).isFalse();
+        assertThat(channel.isOpen()).isFalse();
+        assertThat((Object) channel.readOutbound()).isNull();
         assertThat(channel.finish()).isFalse();
     }
 

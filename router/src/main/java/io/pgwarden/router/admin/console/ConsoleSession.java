@@ -214,7 +214,7 @@ final class ConsoleSession extends ChannelInboundHandlerAdapter {
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        if (cause instanceof DecoderException decoderFailure) {
+        if (cause instanceof DecoderException decoderFailure && ProtocolException.isPeerFault(decoderFailure)) {
             String detail = ProtocolException.detailOf(decoderFailure);
             fatal(SqlState.PROTOCOL_VIOLATION, "invalid message from client: " + detail);
         } else if (cause instanceof java.io.IOException) {
@@ -222,7 +222,7 @@ final class ConsoleSession extends ChannelInboundHandlerAdapter {
             log.debug("admin console client {} connection lost: {}", ctx.channel().remoteAddress(), cause.getMessage());
             ctx.close();
         } else {
-            log.warn("admin console client {} failed", ctx.channel().remoteAddress(), cause);
+            log.error("admin console client {} failed", ctx.channel().remoteAddress(), cause);
             fatal(SqlState.INTERNAL_ERROR, "internal error in pgwarden: " + cause.getMessage());
         }
     }
