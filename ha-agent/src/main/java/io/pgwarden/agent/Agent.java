@@ -836,12 +836,11 @@ public final class Agent implements AutoCloseable {
         if (leaseKeeper.sinceRenewal().compareTo(timing.renewDeadline()) >= 0) {
             return false; // the lease may be ending: the loop demotes as usual
         }
-        postgres.stopPromptly(StopMode.FAST, timing.retryTimeout());
+        long lsn = postgres.shutDownForSwitchover(timing.retryTimeout());
         runsAsPrimary = false;
         watchdog.disarm();
         callbacks.stopped(Callbacks.PRIMARY);
         events.demoted("switchover");
-        long lsn = postgres.latestCheckpointLsn();
         if (!routerDrain.releaseStopped(drain, lsn, lease, json.writeStatus(Status.of(lsn)))) {
             LOG.warn("Lost the leader key while stopping for the switchover");
             return false; // stopped: the loop goes on as for any node without the key
@@ -851,6 +850,7 @@ public final class Agent implements AutoCloseable {
         try {
             // Cleanly stopped at a checkpoint the candidate has: no rewind, and one more standby for the
             // new primary at once, instead of a loop later.
+            postgres.awaitStopped(timing.retryTimeout());
             startStandby(cluster, candidate);
         } catch (PostgresException e) {
             LOG.warn("Could not start as a standby of {} yet: {}", candidate, e.getMessage());

@@ -38,7 +38,6 @@ public final class PostgresServer {
     /** Default for pg_basebackup and pg_rewind, which copy data and may take long on a big cluster. */
     public static final Duration COPY_TIMEOUT = Duration.ofHours(2);
     /** pg_control_version of PostgreSQL 13 to 16, whose layout {@link #latestCheckpointLsn()} reads. */
-    private static final int PG15_CONTROL_VERSION = 1300;
     /** Added to pg_ctl's own -t, so that pg_ctl reports a timeout before the agent kills it. */
     private static final Duration PG_CTL_GRACE = Duration.ofSeconds(15);
     private static final int LOG_TAIL_LINES = 30;
@@ -52,6 +51,7 @@ public final class PostgresServer {
     private final DataDirectory dataDir;
     private final PgTools tools;
     private final PostmasterPidFile pidFile;
+    private final ControlFile controlFile;
     private final ServerQueries queries;
     private final Object lock = new Object();
     private volatile Map<String, Object> clusterParameters = Map.of();
@@ -70,6 +70,7 @@ public final class PostgresServer {
         this.dataDir = new DataDirectory(dir, memberName, user);
         this.tools = new PgTools(config.binDir(), user, new CommandRunner(), dataDir.parent());
         this.pidFile = new PostmasterPidFile(dataDir.path());
+        this.controlFile = new ControlFile(dataDir.path());
         this.queries = new ServerQueries(new LocalConnections(connectHost(config.host()), config.port(),
                 config.superuser().username(), config.superuser().password()));
     }
@@ -465,28 +466,6 @@ public final class PostgresServer {
     }
 
     /**
-     * Stops the server like {@link #stop} but watches the postmaster itself every few milliseconds
-     * instead of pg_ctl's 100 ms polls: for a switchover, where every millisecond is write pause.
-     */
-    public void stopPromptly(StopMode mode, Duration timeout) {
-        synchronized (lock) {
-            if (!isRunning()) {
-                return;
-            }
-            signalStop(mode, timeout);
-            long deadline = System.nanoTime() + timeout.toNanos();
-            while (isRunning()) {
-                if (System.nanoTime() - deadline > 0) {
-                    throw new PostgresException("PostgreSQL " + memberName + " did not stop within " + timeout.toMillis() + " ms");
-                }
-                sleepBriefly();
-            }
-            stoppedByAgent = true;
-            LOG.info("Stopped PostgreSQL {} ({} shutdown)", memberName, mode.pgCtlName());
-        }
-    }
-
-    /**
      * What pg_ctl stop -W does (SIGINT for fast, SIGQUIT for immediate), without starting pg_ctl under
      * runuser: the postmaster's owner (or root) may signal it directly.
      */
@@ -534,21 +513,54 @@ public final class PostgresServer {
     }
 
     /**
-     * The latest checkpoint's location, read from {@code global/pg_control} itself (offset 32 of
-     * ControlFileData in PostgreSQL 15, after a version check): a switchover needs it the moment the
-     * server is down, and pg_controldata costs a process. Falls back to pg_controldata.
+     * The latest checkpoint's location, read from {@code global/pg_control} itself: a switchover needs
+     * it the moment the server is down. Falls back to pg_controldata.
      */
     public long latestCheckpointLsn() {
-        try {
-            byte[] control = java.nio.file.Files.readAllBytes(dataDir.path().resolve("global/pg_control"));
-            java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(control).order(java.nio.ByteOrder.nativeOrder());
-            if (control.length >= 40 && b.getInt(8) == PG15_CONTROL_VERSION) {
-                return b.getLong(32);
+        return controlFile.read().map(ControlFile.Snapshot::checkpoint).orElseGet(() -> controlData().checkpointLsn());
+    }
+
+    /**
+     * A fast shutdown for a switchover: returns the shutdown checkpoint's location as soon as pg_control
+     * says "shut down" (from then on the server writes nothing, and takes no connection), without
+     * waiting for the postmaster to exit, which first waits until its standbys confirm that checkpoint
+     * and its other children end. {@link #awaitStopped} waits for that.
+     */
+    public long shutDownForSwitchover(Duration timeout) {
+        synchronized (lock) {
+            if (isRunning()) {
+                signalStop(StopMode.FAST, timeout);
+                long deadline = System.nanoTime() + timeout.toNanos();
+                while (isRunning()) {
+                    Optional<ControlFile.Snapshot> control = controlFile.read();
+                    if (control.isPresent() && control.get().shutDown()) {
+                        stoppedByAgent = true;
+                        LOG.info("PostgreSQL {} wrote its shutdown checkpoint at {} (fast shutdown)", memberName,
+                                io.pgwarden.discovery.patroni.Lsn.format(control.get().checkpoint()));
+                        return control.get().checkpoint();
+                    }
+                    if (System.nanoTime() - deadline > 0) {
+                        throw new PostgresException("PostgreSQL " + memberName + " did not shut down within "
+                                + timeout.toMillis() + " ms");
+                    }
+                    sleepBriefly();
+                }
+                stoppedByAgent = true;
+                LOG.info("Stopped PostgreSQL {} (fast shutdown)", memberName);
             }
-        } catch (java.io.IOException e) {
-            LOG.debug("Cannot read pg_control directly: {}", e.toString());
+            return latestCheckpointLsn();
         }
-        return controlData().checkpointLsn();
+    }
+
+    /** Waits until the postmaster is gone, looking every few milliseconds. */
+    public void awaitStopped(Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (isRunning()) {
+            if (System.nanoTime() - deadline > 0) {
+                throw new PostgresException("PostgreSQL " + memberName + " did not exit within " + timeout.toMillis() + " ms");
+            }
+            sleepBriefly();
+        }
     }
 
     /** Waits until this standby has received WAL past {@code lsn}; false after {@code timeout}. */

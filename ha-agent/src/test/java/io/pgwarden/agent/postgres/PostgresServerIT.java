@@ -219,13 +219,22 @@ class PostgresServerIT {
     @Test
     @Order(5)
     void oldPrimaryRewindsAndFollowsTheNewOne() throws SQLException {
-        node1.stop(StopMode.FAST, PG_TIMEOUT);
+        ControlFile controlFile = new ControlFile(root.resolve("node1").resolve("data"));
+        assertThat(controlFile.read()).hasValueSatisfying(c -> assertThat(c.shutDown()).isFalse());
+        long shutdownCheckpoint = node1.shutDownForSwitchover(PG_TIMEOUT);
+        node1.awaitStopped(PG_TIMEOUT);
         assertThat(node1.isRunning()).isFalse();
         assertThat(node1.postmasterPid()).isEmpty();
         assertThat(node1.state()).isEmpty();
         ControlData stopped = node1.controlData();
         assertThat(stopped.state()).isEqualTo("shut down");
         assertThat(stopped.checkpointTimeline()).isEqualTo(1);
+        // pg_control read directly agrees with pg_controldata (a wrong offset or CRC reads nothing)
+        assertThat(shutdownCheckpoint).isEqualTo(stopped.checkpointLsn());
+        assertThat(controlFile.read()).hasValueSatisfying(c -> {
+            assertThat(c.shutDown()).isTrue();
+            assertThat(c.checkpoint()).isEqualTo(stopped.checkpointLsn());
+        });
 
         node2.createPhysicalSlot(PostgresServer.slotName("node1"));
         RewindResult rewind = node1.rewind(HOST, port2);
