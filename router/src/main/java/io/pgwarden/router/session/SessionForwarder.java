@@ -2,9 +2,7 @@ package io.pgwarden.router.session;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.util.concurrent.EventExecutor;
 import io.pgwarden.pool.ServerPool;
-import io.pgwarden.pool.protocol.SqlState;
 import io.pgwarden.pool.server.ServerConnection;
 import io.pgwarden.router.metrics.ClientTraffic;
 import io.pgwarden.router.pinning.PinReason;
@@ -14,19 +12,12 @@ import io.pgwarden.router.pinning.PinReason;
  * as they are, both ways, without a look inside. Back-pressure: when one side's socket fills, the
  * other side stops reading until it drains. Confined to the client's event loop.
  */
-final class SessionForwarder implements Relay {
+final class SessionForwarder extends ServerLink {
 
-    private final ClientSession session;
-    private final ChannelHandlerContext client;
-    private final ClientTraffic traffic;
     private final CancelForwarder cancels;
-    private ServerPool pool;
-    private ServerConnection server;
 
     SessionForwarder(ClientSession session, ChannelHandlerContext client, ClientTraffic traffic, CancelForwarder cancels) {
-        this.session = session;
-        this.client = client;
-        this.traffic = traffic;
+        super(session, client, traffic);
         this.cancels = cancels;
     }
 
@@ -56,40 +47,12 @@ final class SessionForwarder implements Relay {
     }
 
     @Override
-    public void clientReadComplete() {
-        if (server != null) {
-            server.flush();
-        }
-    }
-
-    @Override
-    public void clientWritabilityChanged(boolean writable) {
-        if (server != null) {
-            server.channel().config().setAutoRead(writable);
-        }
-    }
-
-    @Override
-    public ServerConnection server() {
-        return server;
-    }
-
-    @Override
     public void releaseServer() {
         ServerConnection released = server;
         if (released != null) {
             server = null;
             // The client may have left any session state behind: always reset.
             pool.release(released, true);
-        }
-    }
-
-    @Override
-    public void discardServer() {
-        ServerConnection discarded = server;
-        if (discarded != null) {
-            server = null;
-            pool.discard(discarded);
         }
     }
 
@@ -122,11 +85,6 @@ final class SessionForwarder implements Relay {
     // ---- the server's side ----------------------------------------------------------------------
 
     @Override
-    public EventExecutor executor() {
-        return client.executor();
-    }
-
-    @Override
     public void onServerFrames(ByteBuf frames) {
         if (session.isClosed()) {
             frames.release();
@@ -136,20 +94,4 @@ final class SessionForwarder implements Relay {
         client.write(frames, client.voidPromise());
     }
 
-    @Override
-    public void onServerReadComplete() {
-        client.flush();
-    }
-
-    @Override
-    public void onServerWritabilityChanged(boolean writable) {
-        client.channel().config().setAutoRead(writable);
-    }
-
-    @Override
-    public void onServerClosed(ServerConnection closed) {
-        if (server == closed && !session.isClosed()) {
-            session.fatal(SqlState.CONNECTION_FAILURE, "the connection to server " + closed.key().node() + " was lost");
-        }
-    }
 }

@@ -3,7 +3,6 @@ package io.pgwarden.router.session;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.DecoderException;
-import io.netty.util.concurrent.EventExecutor;
 import io.pgwarden.pool.ServerPool;
 import io.pgwarden.pool.protocol.CStrings;
 import io.pgwarden.pool.protocol.Frames;
@@ -33,26 +32,21 @@ import java.util.concurrent.TimeUnit;
  * they change: statement names, the client's reported settings, the end of the transaction.
  * Confined to the client's event loop.
  */
-final class TransactionRelay implements Relay, ServerCheckout.Outcome {
+final class TransactionRelay extends ServerLink implements ServerCheckout.Outcome {
 
     private static final Logger log = LoggerFactory.getLogger(TransactionRelay.class);
     /** PostgreSQL's reply to a cancelled statement, for one pgwarden held that never reached a server. */
     private static final ErrorResponse HELD_STATEMENT_CANCELED = heldStatementCanceled();
 
-    private final ClientSession session;
-    private final ChannelHandlerContext client;
     private final ClientIdentity identity;
     private final ServerCheckout checkout;
     private final ClientSettings settings;
-    private final ClientTraffic traffic;
     private final CancelForwarder cancels;
     private final PreparedStatements statements;
     private final Pinning pinning;
     /** Frames that arrived while a server connection was being checked out. */
     private final HeldFrames held = new HeldFrames();
 
-    private ServerPool pool;
-    private ServerConnection server;
     /** A server connection is being checked out for held work (or for work cancelled meanwhile). */
     private boolean acquiring;
     /** When the current checkout began (nanoTime). */
@@ -62,12 +56,10 @@ final class TransactionRelay implements Relay, ServerCheckout.Outcome {
 
     TransactionRelay(ClientSession session, ChannelHandlerContext client, ClientIdentity identity, ServerCheckout checkout,
                      ClientSettings settings, ClientTraffic traffic, SessionContext context, long clientId) {
-        this.session = session;
-        this.client = client;
+        super(session, client, traffic);
         this.identity = identity;
         this.checkout = checkout;
         this.settings = settings;
-        this.traffic = traffic;
         this.cancels = context.cancels();
         this.statements = new PreparedStatements(new ClientStatements(clientId), client.alloc(), context::maxPreparedStatements);
         this.pinning = new Pinning(identity, context.metrics());
@@ -257,26 +249,7 @@ final class TransactionRelay implements Relay, ServerCheckout.Outcome {
         }
     }
 
-    @Override
-    public void clientReadComplete() {
-        if (server != null) {
-            server.flush();
-        }
-    }
-
-    @Override
-    public void clientWritabilityChanged(boolean writable) {
-        if (server != null) {
-            server.channel().config().setAutoRead(writable);
-        }
-    }
-
     // ---- the server's side ----------------------------------------------------------------------
-
-    @Override
-    public EventExecutor executor() {
-        return client.executor();
-    }
 
     @Override
     public void onServerFrames(ByteBuf frames) {
@@ -324,29 +297,7 @@ final class TransactionRelay implements Relay, ServerCheckout.Outcome {
         return readyForQuery;
     }
 
-    @Override
-    public void onServerReadComplete() {
-        client.flush();
-    }
-
-    @Override
-    public void onServerWritabilityChanged(boolean writable) {
-        client.channel().config().setAutoRead(writable);
-    }
-
-    @Override
-    public void onServerClosed(ServerConnection closed) {
-        if (server == closed && !session.isClosed()) {
-            session.fatal(SqlState.CONNECTION_FAILURE, "the connection to server " + closed.key().node() + " was lost");
-        }
-    }
-
     // ---- for the session's hooks and teardown ---------------------------------------------------
-
-    @Override
-    public ServerConnection server() {
-        return server;
-    }
 
     /**
      * Gives the server connection back. It is reset only once the client is pinned (it may have left
@@ -362,15 +313,6 @@ final class TransactionRelay implements Relay, ServerCheckout.Outcome {
             } else {
                 pool.release(released, pinning.isPinned());
             }
-        }
-    }
-
-    @Override
-    public void discardServer() {
-        ServerConnection discarded = server;
-        if (discarded != null) {
-            server = null;
-            pool.discard(discarded);
         }
     }
 
