@@ -1,5 +1,6 @@
 package io.pgwarden.router.session;
 
+import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.util.concurrent.EventExecutor;
 import io.pgwarden.pool.ServerPool;
@@ -26,6 +27,16 @@ abstract class ServerLink implements Relay {
         this.session = session;
         this.client = client;
         this.traffic = traffic;
+    }
+
+    /** Server frames for the client: false (and released) once the client is gone, else counted as sent. */
+    protected boolean takeFromServer(ByteBuf frames) {
+        if (session.isClosed()) {
+            frames.release();
+            return false;
+        }
+        traffic.sent(frames);
+        return true;
     }
 
     @Override

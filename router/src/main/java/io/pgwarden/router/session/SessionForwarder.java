@@ -86,11 +86,9 @@ final class SessionForwarder extends ServerLink {
 
     @Override
     public void onServerFrames(ByteBuf frames) {
-        if (session.isClosed()) {
-            frames.release();
+        if (!takeFromServer(frames)) {
             return;
         }
-        traffic.sent(frames);
         client.write(frames, client.voidPromise());
     }
 

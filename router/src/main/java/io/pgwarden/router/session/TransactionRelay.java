@@ -253,11 +253,9 @@ final class TransactionRelay extends ServerLink implements ServerCheckout.Outcom
 
     @Override
     public void onServerFrames(ByteBuf frames) {
-        if (session.isClosed()) {
-            frames.release();
+        if (!takeFromServer(frames)) {
             return;
         }
-        traffic.sent(frames);
         boolean readyForQuery = followReplies(frames);
         client.write(frames, client.voidPromise());
         if (readyForQuery && !pinning.isPinned() && server != null && held.isEmpty() && server.isReusable()) {
