@@ -452,7 +452,9 @@ public final class Agent implements AutoCloseable {
             lastState = state;
             if (state.isPresent()) {
                 PostgresState s = state.get();
-                return new LocalState(true, true, true, s.inRecovery(), s.timeline(), s.walLsn(), s.inRecovery() ? following : null);
+                return new LocalState(true, true, true, s.inRecovery(), s.timeline(), s.walLsn(),
+                        s.inRecovery() ? following : null, false, false,
+                        s.replayed() == null ? 0 : s.replayed().timeline(), s.replayed() == null ? 0 : s.replayed().lsn());
             }
             boolean standby = java.nio.file.Files.exists(config.postgresql().dataDir().resolve("standby.signal"));
             return new LocalState(true, true, false, standby, 0, 0, standby ? following : null);
@@ -614,6 +616,7 @@ public final class Agent implements AutoCloseable {
 
     private void rewind(PatroniCluster cluster, String leader) {
         ConnUrl url = cluster.members().get(leader).address();
+        postgres.prepareRewindSource(url.host(), url.port()); // before stopping: a failure changes nothing here
         if (postgres.isRunning()) {
             LOG.info("Stopping PostgreSQL: its WAL went past the fork of {}'s timeline", leader);
             postgres.stop(StopMode.FAST, Duration.ofSeconds(60));

@@ -1,7 +1,7 @@
 package io.pgwarden.agent.loop;
 
-import io.pgwarden.discovery.patroni.HistoryEntry;
 import io.pgwarden.discovery.patroni.PatroniCluster;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -18,6 +18,12 @@ public final class Divergence {
      * @param leaderTimeline the leader's timeline (0 when unknown: then nothing is concluded)
      */
     public static boolean diverged(LocalState local, long leaderTimeline, PatroniCluster cluster) {
+        if (local.running() && local.inRecovery() && local.replayTimeline() > 0) {
+            // A standby's own word on where its replay is: its timeline may be newer only in name (the
+            // history file of a leader it was told to follow just before that leader's promotion).
+            return leaderTimeline > local.replayTimeline() && pastFork(local.replayTimeline(), local.replayLsn(), cluster)
+                    .orElse(false);
+        }
         if (local.timeline() <= 0 || leaderTimeline <= local.timeline()) {
             return false;
         }
@@ -26,14 +32,16 @@ public final class Divergence {
             // so pg_rewind decides (it finishes crash recovery itself, and does nothing when not needed).
             return true;
         }
-        Optional<HistoryEntry> fork = cluster.history().orElse(java.util.List.of()).stream()
-                .filter(h -> h.timeline() == local.timeline())
-                .findFirst();
-        if (fork.isEmpty()) {
-            // Unknown fork (history key lost): a former primary is rewound (a no-op when not needed);
-            // a standby is let try to stream.
-            return !local.inRecovery();
-        }
-        return local.lsn() > fork.get().lsn();
+        // Unknown fork (history key lost): a former primary is rewound (a no-op when not needed);
+        // a standby is let try to stream.
+        return pastFork(local.timeline(), local.lsn(), cluster).orElse(!local.inRecovery());
+    }
+
+    /** Whether {@code lsn} on {@code timeline} lies past where the next timeline forked off it; empty: unknown. */
+    private static Optional<Boolean> pastFork(long timeline, long lsn, PatroniCluster cluster) {
+        return cluster.history().orElse(List.of()).stream()
+                .filter(h -> h.timeline() == timeline)
+                .findFirst()
+                .map(fork -> lsn > fork.lsn());
     }
 }

@@ -16,9 +16,18 @@ package io.pgwarden.agent.loop;
  * @param stoppedByAgent stopped by this agent (a demotion, a switchover, the fence) since it last started it:
  *                    in pause only such a server is started again (as a standby); a crashed one, or one
  *                    stopped by someone else, stays down as Patroni leaves it
+ * @param replayTimeline a running standby: the timeline its replay is on, as the server reports it; 0 unknown.
+ *                    {@code timeline} may already name a newer one (a history file fetched, WAL received)
+ * @param replayLsn   with {@code replayTimeline}: its WAL position on that timeline
  */
 public record LocalState(boolean hasData, boolean running, boolean answering, boolean inRecovery, long timeline,
-                         long lsn, String following, boolean uncleanStop, boolean stoppedByAgent) {
+                         long lsn, String following, boolean uncleanStop, boolean stoppedByAgent,
+                         long replayTimeline, long replayLsn) {
+
+    public LocalState(boolean hasData, boolean running, boolean answering, boolean inRecovery, long timeline, long lsn,
+                      String following, boolean uncleanStop, boolean stoppedByAgent) {
+        this(hasData, running, answering, inRecovery, timeline, lsn, following, uncleanStop, stoppedByAgent, 0, 0);
+    }
 
     public LocalState(boolean hasData, boolean running, boolean answering, boolean inRecovery, long timeline, long lsn,
                       String following, boolean uncleanStop) {

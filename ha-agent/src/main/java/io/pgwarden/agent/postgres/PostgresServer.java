@@ -71,8 +71,9 @@ public final class PostgresServer {
         this.tools = new PgTools(config.binDir(), user, new CommandRunner(), dataDir.parent());
         this.pidFile = new PostmasterPidFile(dataDir.path());
         this.controlFile = new ControlFile(dataDir.path());
-        this.queries = new ServerQueries(new LocalConnections(connectHost(config.host()), config.port(),
-                config.superuser().username(), config.superuser().password()));
+        this.queries = new ServerQueries(new ServerConnections(connectHost(config.host()), config.port(),
+                config.superuser().username(), config.superuser().password(),
+                config.replication().username(), config.replication().password()));
     }
 
     /** Where the agent reaches its own server: the listen address, or loopback when that is a wildcard. */
@@ -270,9 +271,22 @@ public final class PostgresServer {
     }
 
     /**
+     * Before {@link #rewind}: has the source, out of recovery, write a checkpoint as the rewind user, so
+     * that pg_rewind finds its current timeline in its pg_control (a promotion does not wait for that).
+     *
+     * @throws PostgresException if the source is still in recovery or cannot checkpoint
+     */
+    public void prepareRewindSource(String sourceHost, int sourcePort) {
+        AgentConfig.User user = config.rewind();
+        ServerQueries.checkpointRewindSource(new ServerConnections(sourceHost, sourcePort, user.username(),
+                user.password(), user.username(), user.password()));
+    }
+
+    /**
      * Rewinds the stopped data directory onto a running source's timeline (pg_rewind as the rewind
-     * user). pg_rewind copies the source's configuration files; this node's are put back afterwards,
-     * whatever the outcome. A failure is a result, not an exception: the caller decides to re-clone.
+     * user), once {@link #prepareRewindSource} succeeded. pg_rewind copies the source's configuration
+     * files; this node's are put back afterwards, whatever the outcome. A failure is a result, not an
+     * exception: the caller decides to re-clone.
      */
     public RewindResult rewind(String sourceHost, int sourcePort, Duration timeout) {
         synchronized (lock) {

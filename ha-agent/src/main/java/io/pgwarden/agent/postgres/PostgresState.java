@@ -15,12 +15,19 @@ import java.util.Objects;
  * @param replicationState standby only: {@code streaming} while the WAL receiver streams, else
  *                         {@code in archive recovery}; {@code null} on a primary
  * @param pendingRestart   a changed setting waits for a restart
+ * @param replayed         standby only: the timeline replay is on and the WAL position on it, as the
+ *                         server itself reports them ({@code IDENTIFY_SYSTEM}); null when not asked or
+ *                         it could not be
  */
 public record PostgresState(boolean inRecovery, long timeline, long walLsn, Long receiveLsn, Long replayLsn,
                             String replicationState, int serverVersionNum, Instant postmasterStart,
-                            boolean pendingRestart) {
+                            boolean pendingRestart, WalPoint replayed) {
 
     public PostgresState {
         Objects.requireNonNull(postmasterStart, "postmasterStart");
+    }
+
+    /** A WAL position on a timeline. */
+    public record WalPoint(long timeline, long lsn) {
     }
 }

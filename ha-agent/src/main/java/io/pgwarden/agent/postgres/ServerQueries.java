@@ -74,21 +74,55 @@ final class ServerQueries {
             "pg_catalog.pg_read_binary_file(text)",
             "pg_catalog.pg_read_binary_file(text, bigint, bigint, boolean)");
 
-    private final LocalConnections connections;
+    private final ServerConnections connections;
+    private volatile boolean replicationRefusalLogged;
 
-    ServerQueries(LocalConnections connections) {
+    ServerQueries(ServerConnections connections) {
         this.connections = connections;
     }
 
-    /** The server's state, or empty when it cannot be reached or answer. */
+    /**
+     * The server's state, or empty when it cannot be reached or answer. A standby's also says where
+     * its replay is, from the server itself.
+     */
     Optional<PostgresState> state() {
+        PostgresState state;
         try (Connection c = connections.open(QUERY_TIMEOUT);
              Statement s = c.createStatement();
              ResultSet rs = s.executeQuery(STATE)) {
             rs.next();
-            return Optional.of(toState(rs));
+            state = toState(rs);
         } catch (SQLException e) {
             LOG.debug("PostgreSQL at {} did not answer: {}", connections.url(), e.getMessage());
+            return Optional.empty();
+        }
+        if (!state.inRecovery()) {
+            return Optional.of(state);
+        }
+        return Optional.of(new PostgresState(true, state.timeline(), state.walLsn(), state.receiveLsn(),
+                state.replayLsn(), state.replicationState(), state.serverVersionNum(), state.postmasterStart(),
+                state.pendingRestart(), replayed().orElse(null)));
+    }
+
+    /**
+     * {@code IDENTIFY_SYSTEM} over a replication connection to the standby itself, as Patroni asks a
+     * replica for its timeline: the timeline replay is on, with the replayed position (or the flushed
+     * one when the receiver is on that same timeline). SQL has no replay timeline: the receiver's and
+     * pg_control's lag or vanish, and a history file only says a timeline exists, not that this
+     * standby's WAL is on it.
+     */
+    private Optional<PostgresState.WalPoint> replayed() {
+        try (Connection c = connections.openReplication(QUERY_TIMEOUT);
+             Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery("IDENTIFY_SYSTEM")) {
+            rs.next();
+            return Optional.of(new PostgresState.WalPoint(rs.getLong("timeline"), Lsn.parse(rs.getString("xlogpos"))));
+        } catch (SQLException | IllegalArgumentException e) {
+            if (!replicationRefusalLogged) {
+                replicationRefusalLogged = true;
+                LOG.warn("Cannot ask the standby for its replay timeline over a replication connection ({}): "
+                        + "a divergence from a new leader can be missed (allow replication connections from the agent in pg_hba)", e.getMessage());
+            }
             return Optional.empty();
         }
     }
@@ -102,7 +136,7 @@ final class ServerQueries {
         if (!inRecovery && currentLsn != null) {
             long timeline = Long.parseLong(rs.getString("current_tli_hex"), 16);
             return new PostgresState(false, timeline, Lsn.parse(currentLsn), null, null, null, versionNum,
-                    start.toInstant(), pendingRestart);
+                    start.toInstant(), pendingRestart, null);
         }
         Long receive = lsnOrNull(rs.getString("receive_lsn"));
         Long replay = lsnOrNull(rs.getString("replay_lsn"));
@@ -113,7 +147,7 @@ final class ServerQueries {
         long walLsn = Math.max(receive == null ? 0 : receive, replay == null ? 0 : replay);
         String replicationState = "streaming".equals(receiverStatus) ? "streaming" : "in archive recovery";
         return new PostgresState(true, timeline, walLsn, receive, replay, replicationState, versionNum,
-                start.toInstant(), pendingRestart);
+                start.toInstant(), pendingRestart, null);
     }
 
     List<ReplicationRow> replication() {
@@ -331,6 +365,10 @@ final class ServerQueries {
             for (String function : REWIND_FUNCTIONS) {
                 s.execute(formatted(c, "SELECT format('GRANT EXECUTE ON FUNCTION " + function + " TO %I', ?)", name));
             }
+            // Checkpointing the source before a rewind (see checkpointRewindSource); the role exists from 15 on.
+            if (c.getMetaData().getDatabaseMajorVersion() >= 15) {
+                s.execute(formatted(c, "SELECT format('GRANT pg_checkpoint TO %I', ?)", name));
+            }
         }
     }
 
@@ -349,6 +387,29 @@ final class ServerQueries {
 
     private static Long lsnOrNull(String text) {
         return text == null ? null : Lsn.parse(text);
+    }
+
+    /**
+     * Makes a rewind source's pg_control name its current timeline: pg_rewind reads the source's
+     * timeline there, and a promotion only requests its checkpoint (spread out, not awaited). Rewound
+     * onto a just-promoted source before it, a node gets the old timeline and a minimum recovery point
+     * no timeline contains, and cannot start. Patroni checkpoints the leader first too.
+     *
+     * @throws PostgresException if the source is still in recovery or the checkpoint cannot be run
+     */
+    static void checkpointRewindSource(ServerConnections source) {
+        try (Connection c = source.open(CHECKPOINT_TIMEOUT); Statement s = c.createStatement()) {
+            try (ResultSet rs = s.executeQuery("SELECT pg_is_in_recovery()")) {
+                rs.next();
+                if (rs.getBoolean(1)) {
+                    throw new PostgresException("the rewind source " + source.url() + " is still in recovery");
+                }
+            }
+            s.execute("CHECKPOINT");
+        } catch (SQLException e) {
+            throw new PostgresException("CHECKPOINT on the rewind source " + source.url() + " failed: " + e.getMessage()
+                    + " (the rewind user needs superuser or, from PostgreSQL 15, pg_checkpoint)", e);
+        }
     }
 
     private PostgresException failed(String what, SQLException e) {

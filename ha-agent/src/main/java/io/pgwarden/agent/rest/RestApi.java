@@ -182,8 +182,17 @@ public final class RestApi implements AutoCloseable {
         try (exchange) {
             String method = exchange.getRequestMethod();
             boolean withBody = method.equals("GET");
+            // Every request's body is read before the answer, refused ones included: the JDK server
+            // otherwise drains it at close, and over TLS an undrained body can leave the connection's
+            // next request unanswered.
+            byte[] body = exchange.getRequestBody().readNBytes(MAX_BODY + 1);
+            if (body.length > MAX_BODY) {
+                exchange.getResponseHeaders().set("Connection", "close");
+                send(exchange, Response.text(413, "the body is larger than " + MAX_BODY + " bytes"), true);
+                return;
+            }
             if (control != null && CONTROL_METHODS.contains(method)) {
-                send(exchange, control(exchange, method), true);
+                send(exchange, control(exchange, method, body), true);
                 return;
             }
             if (!withBody && !method.equals("HEAD") && !method.equals("OPTIONS")) {
@@ -210,7 +219,7 @@ public final class RestApi implements AutoCloseable {
     private static final java.util.Set<String> CONTROL_METHODS = java.util.Set.of("POST", "PUT", "PATCH", "DELETE");
 
     /** Patroni's order: client certificate, then the user; then the endpoint, a few at a time. */
-    private Response control(HttpExchange exchange, String method) throws IOException {
+    private Response control(HttpExchange exchange, String method, byte[] body) {
         if (verifyClient != TlsFiles.VerifyClient.NONE && !hasClientCertificate(exchange)) {
             return Response.text(403, "client certificate required");
         }
@@ -221,10 +230,6 @@ public final class RestApi implements AutoCloseable {
                     exchange.getRemoteAddress().getAddress().getHostAddress(), refusal.get());
             exchange.getResponseHeaders().set("WWW-Authenticate", "Basic realm=\"" + BasicAuth.REALM + "\"");
             return Response.text(401, refusal.get());
-        }
-        byte[] body = exchange.getRequestBody().readNBytes(MAX_BODY + 1);
-        if (body.length > MAX_BODY) {
-            return Response.text(413, "the body is larger than " + MAX_BODY + " bytes");
         }
         if (!controlPermits.tryAcquire()) {
             return Response.text(503, "too many control requests at once on this node; try again");

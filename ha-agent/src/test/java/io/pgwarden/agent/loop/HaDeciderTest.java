@@ -88,6 +88,26 @@ class HaDeciderTest {
     }
 
     @Test
+    void aStandbyThatReplayedPastTheForkIsRewoundEvenWhenItAlreadyHasTheNewTimelinesHistory() {
+        // Told to follow b a moment before b's promotion, it went on receiving timeline 2 past the fork;
+        // b's history file then reached it, so its timeline reads 3, but its replay is on 2 past 4000.
+        PatroniCluster c = cluster("leader", "b", "members/b", member("5433", "primary", 3),
+                "history", "[[1,100,\"x\"],[2,4000,\"y\"]]");
+        LocalState onlyNamedNewer = new LocalState(true, true, true, true, 3, 5000, "127.0.0.1:5433", false, false,
+                2, 5000);
+        assertThat(decider.decide(observe("a", c, onlyNamedNewer, Duration.ZERO))).isEqualTo(new Action.Rewind("b"));
+        // Streaming timeline 3 already while replay is still on 2 short of the fork: it just follows.
+        LocalState replayBehindTheFork = new LocalState(true, true, true, true, 3, 5000, "127.0.0.1:5433", false,
+                false, 2, 3900);
+        assertThat(decider.decide(observe("a", c, replayBehindTheFork, Duration.ZERO)))
+                .isEqualTo(new Action.Replicate("b"));
+        LocalState onTheNewTimeline = new LocalState(true, true, true, true, 3, 5000, "127.0.0.1:5433", false, false,
+                3, 5000);
+        assertThat(decider.decide(observe("a", c, onTheNewTimeline, Duration.ZERO)))
+                .isEqualTo(new Action.Replicate("b"));
+    }
+
+    @Test
     void aStalePrimaryNeverTakesTheVacantKeyBack() {
         // Frozen leader on timeline 2; the cluster moved on to 3 while it slept, and the key is vacant now.
         PatroniCluster c = cluster("history", "[[1,100,\"x\"],[2,4000,\"y\"]]");

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import io.pgwarden.agent.config.AgentConfig;
+import io.pgwarden.discovery.patroni.Lsn;
 import io.pgwarden.local.FreePorts;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -173,6 +174,8 @@ class PostgresServerIT {
         assertThat(standby.replicationState()).isEqualTo("streaming");
         assertThat(standby.receiveLsn()).isNotNull();
         assertThat(standby.walLsn()).isEqualTo(Math.max(standby.receiveLsn(), standby.replayLsn()));
+        assertThat(standby.replayed()).as("IDENTIFY_SYSTEM as the replication user").isNotNull();
+        assertThat(standby.replayed().timeline()).isEqualTo(1);
         try (Connection c = connect(port2)) {
             assertThat(query(c, "SELECT at FROM t WHERE id = 1")).isEqualTo("node1 before the clone");
             assertThat(query(c, "SHOW port")).isEqualTo(String.valueOf(port2));
@@ -218,7 +221,7 @@ class PostgresServerIT {
 
     @Test
     @Order(5)
-    void oldPrimaryRewindsAndFollowsTheNewOne() throws SQLException {
+    void oldPrimaryRewindsAndFollowsTheNewOne() throws SQLException, IOException {
         ControlFile controlFile = new ControlFile(root.resolve("node1").resolve("data"));
         assertThat(controlFile.read()).hasValueSatisfying(c -> assertThat(c.shutDown()).isFalse());
         long shutdownCheckpoint = node1.shutDownForSwitchover(PG_TIMEOUT);
@@ -237,6 +240,25 @@ class PostgresServerIT {
         });
 
         node2.createPhysicalSlot(PostgresServer.slotName("node1"));
+        // Started as node2's standby without a rewind, node1 fetches timeline 2's history but cannot
+        // follow: its WAL went past the fork. Only the server itself says its replay is still on 1.
+        node1.configureStandby(HOST, port2, true);
+        node1.start(PG_TIMEOUT);
+        Path history = root.resolve("node1").resolve("data").resolve("pg_wal").resolve("00000002.history");
+        await().atMost(Duration.ofSeconds(30)).until(() -> Files.exists(history));
+        long fork = Lsn.parse(Files.readString(history).strip().split("\\s+")[1]);
+        PostgresState diverged = node1.state().orElseThrow();
+        assertThat(diverged.timeline()).as("named after the newest history file").isEqualTo(2);
+        assertThat(diverged.replayed()).isNotNull();
+        assertThat(diverged.replayed().timeline()).isEqualTo(1);
+        assertThat(diverged.replayed().lsn()).isGreaterThan(fork);
+        node1.stop(StopMode.FAST, PG_TIMEOUT);
+
+        node1.prepareRewindSource(HOST, port2);
+        try (Connection c = connect(port2)) {
+            assertThat(query(c, "SELECT timeline_id::text FROM pg_control_checkpoint()"))
+                    .as("pg_rewind reads the source's timeline from its pg_control").isEqualTo("2");
+        }
         RewindResult rewind = node1.rewind(HOST, port2);
         assertThat(rewind.succeeded()).as(rewind.output()).isTrue();
         node1.configureStandby(HOST, port2, true);
@@ -252,6 +274,7 @@ class PostgresServerIT {
         assertThat(state.inRecovery()).isTrue();
         assertThat(state.timeline()).isEqualTo(2);
         assertThat(state.replicationState()).isEqualTo("streaming");
+        assertThat(state.replayed().timeline()).isEqualTo(2);
         try (Connection c = connect(port1)) {
             // Its own configuration survived pg_rewind, which copies the source's files.
             assertThat(query(c, "SHOW port")).isEqualTo(String.valueOf(port1));

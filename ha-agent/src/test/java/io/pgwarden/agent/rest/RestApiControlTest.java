@@ -135,6 +135,12 @@ class RestApiControlTest {
         assertThat(send(trusting, "https", "GET", "/patroni", null, null).statusCode()).isEqualTo(200);
         assertThat(send(trusting, "https", "POST", "/restart", "{}", null).statusCode()).isEqualTo(401);
         assertThat(send(trusting, "https", "POST", "/restart", "{}", ADMIN.header()).statusCode()).isEqualTo(200);
+        // A refused request's body was once left unread: the next request on that TLS connection then
+        // went unanswered now and then (2 runs in 300). Refused and admitted, many times over.
+        for (int i = 0; i < 50; i++) {
+            assertThat(send(trusting, "https", "POST", "/restart", "{\"n\":" + i + "}", null).statusCode()).isEqualTo(401);
+            assertThat(send(trusting, "https", "POST", "/restart", "{}", ADMIN.header()).statusCode()).isEqualTo(200);
+        }
         // Someone who does not trust the CA cannot talk to it, and plain HTTP gets nothing.
         HttpClient otherCa = client(new TlsFiles(certs.otherServerCert(), certs.otherServerKey(), null,
                 certs.otherCaCert(), null).clientContext());
